@@ -1,0 +1,317 @@
+//! Builds and checks the two editions of the book with mdBook's library.
+//!
+//! `cargo xtask` (src/main.rs) and the book-level tests (tests/ at the repository root)
+//! share this code, so what the tests check is exactly what the build does.
+
+use anyhow::{Context, Result, bail};
+use mdbook_driver::MDBook;
+use mdbook_driver::book::{BookItem, Chapter};
+use mdbook_driver::builtin_renderers::MarkdownRenderer;
+use mdbook_driver::config::Config;
+use regex::Regex;
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt;
+
+pub mod blocks;
+
+/// One language edition of the book: its sources are `src/<lang>/`, its pages `book/<lang>/`.
+pub struct Edition {
+    pub lang: &'static str,
+    /// The language's own name, shown on the language switcher.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+}
+
+pub const EDITIONS: [Edition; 2] = [
+    Edition {
+        lang: "ko",
+        name: "한국어",
+        title: "Rust로 배우는 스레드와 소켓",
+        description: "스레드 두 개와 에코 서버에서 시작해, 여러 클라이언트를 동시에 처리하는 서버와 그 성능 측정까지 Rust로 배우는 책",
+    },
+    Edition {
+        lang: "en",
+        name: "English",
+        title: "Threads and Sockets in Rust",
+        description: "From two threads and an echo server to servers that handle many clients at once, and measuring them, in Rust",
+    },
+];
+
+/// Loads one edition: the shared `book.toml`, with the edition's sources, language and title.
+pub fn load(root: &Path, edition: &Edition) -> Result<MDBook> {
+    let mut config = Config::from_disk(root.join("book.toml"))
+        .with_context(|| format!("cannot read {}", root.join("book.toml").display()))?;
+    config.book.src = PathBuf::from("src").join(edition.lang);
+    config.book.language = Some(edition.lang.to_owned());
+    config.book.title = Some(edition.title.to_owned());
+    config.book.description = Some(edition.description.to_owned());
+    strict(|| MDBook::load_with_config(root, config))
+        .with_context(|| format!("cannot load the {} edition", edition.lang))
+}
+
+/// The chapters of one edition after mdBook's preprocessors ran: includes are expanded,
+/// so this is the Markdown a reader sees.
+pub fn expanded_chapters(root: &Path, edition: &Edition) -> Result<Vec<Chapter>> {
+    let book = load(root, edition)?;
+    check_include_anchors(&book)?;
+    let (expanded, _) = strict(|| book.preprocess_book(&MarkdownRenderer::new()))?;
+    Ok(chapters(&expanded.items))
+}
+
+/// Every chapter with a file, depth first, in reading order.
+pub fn chapters(items: &[BookItem]) -> Vec<Chapter> {
+    let mut out = Vec::new();
+    for item in items {
+        if let BookItem::Chapter(ch) = item {
+            if ch.path.is_some() {
+                out.push(ch.clone());
+            }
+            out.extend(chapters(&ch.sub_items));
+        }
+    }
+    out
+}
+
+/// Renders both editions into `dest/<lang>/`, adds the language links, writes the landing
+/// page `dest/index.html` and fails on any broken internal link or anchor.
+///
+/// `site_url` (such as `https://example.org/book/`) makes the `hreflang` links absolute, as
+/// search engines want them; without it they are relative.
+pub fn build(root: &Path, dest: &Path, site_url: Option<&str>) -> Result<()> {
+    for edition in &EDITIONS {
+        let mut book = load(root, edition)?;
+        check_include_anchors(&book)?;
+        book.config.build.build_dir = dest.join(edition.lang);
+        strict(|| book.build()).with_context(|| format!("cannot render {}", edition.lang))?;
+    }
+    add_language_links(dest, site_url)?;
+    let landing = root.join("theme/landing.html");
+    fs::copy(&landing, dest.join("index.html"))
+        .with_context(|| format!("cannot copy {}", landing.display()))?;
+    check_links(dest)
+}
+
+/// Runs `f` with mdBook's log attached, and turns anything mdBook only logged as a warning
+/// or an error (an include whose file is missing, for one) into a failure.
+fn strict<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    static PROBLEMS: AtomicUsize = AtomicUsize::new(0);
+    struct CountProblems;
+    impl<S: tracing::Subscriber> Layer<S> for CountProblems {
+        fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<S>) {
+            if *event.metadata().level() <= tracing::Level::WARN {
+                PROBLEMS.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    let log = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .with_filter(LevelFilter::WARN);
+    let subscriber = tracing_subscriber::registry()
+        .with(log)
+        .with(CountProblems.with_filter(LevelFilter::WARN));
+    let before = PROBLEMS.load(Ordering::SeqCst);
+    let value = tracing::subscriber::with_default(subscriber, f)?;
+    let problems = PROBLEMS.load(Ordering::SeqCst) - before;
+    if problems > 0 {
+        bail!("mdBook reported {problems} problem(s), printed above; fix them and build again");
+    }
+    Ok(value)
+}
+
+static INCLUDE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\{\{#(?:include|rustdoc_include)\s+([^}\s]+)\s*\}\}").expect("valid regex")
+});
+
+/// mdBook includes nothing, silently, when `{{#include file:name}}` names an anchor that
+/// the file does not have. Check every named anchor exists.
+fn check_include_anchors(book: &MDBook) -> Result<()> {
+    let src = book.root.join(&book.config.book.src);
+    for chapter in chapters(&book.book.items) {
+        let Some(path) = &chapter.path else { continue };
+        let dir = src
+            .join(path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        for cap in INCLUDE.captures_iter(&chapter.content) {
+            let mut parts = cap[1].splitn(2, ':');
+            let file = dir.join(parts.next().unwrap_or_default());
+            let Some(anchor) = parts.next() else { continue };
+            let is_line_range = anchor.chars().all(|c| c.is_ascii_digit() || c == ':');
+            if is_line_range {
+                continue;
+            }
+            let text = fs::read_to_string(&file).with_context(|| {
+                format!(
+                    "{}: cannot read included file {}",
+                    path.display(),
+                    file.display()
+                )
+            })?;
+            let start = Regex::new(&format!(r"ANCHOR:\s*{}\b", regex::escape(anchor)))?;
+            let end = Regex::new(&format!(r"ANCHOR_END:\s*{}\b", regex::escape(anchor)))?;
+            if !start.is_match(&text) || !end.is_match(&text) {
+                bail!(
+                    "{}: `{}` names the anchor `{anchor}`, but {} has no `ANCHOR: {anchor}` \
+                     ... `ANCHOR_END: {anchor}` pair",
+                    path.display(),
+                    &cap[0],
+                    file.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every `.html` file under `dir`, as paths relative to `dir`, sorted.
+fn html_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in fs::read_dir(&d).with_context(|| format!("cannot list {}", d.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                out.push(path.strip_prefix(dir)?.to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Gives every page `<link rel="alternate" hreflang>` links to the same page in each
+/// edition, and puts a link to the other edition's page in the menu bar.
+fn add_language_links(dest: &Path, site_url: Option<&str>) -> Result<()> {
+    for edition in &EDITIONS {
+        let dir = dest.join(edition.lang);
+        for page in html_files(&dir)? {
+            let file = dir.join(&page);
+            let html = fs::read_to_string(&file)?;
+            let page_url = page.to_string_lossy().replace('\\', "/");
+            let depth = page.components().count() - 1;
+            let base = match site_url {
+                Some(url) => format!("{}/", url.trim_end_matches('/')),
+                None => "../".repeat(depth + 1),
+            };
+            let mut head = String::new();
+            let mut switch = String::new();
+            for other in &EDITIONS {
+                let target = if dest.join(other.lang).join(&page).is_file() {
+                    page_url.clone()
+                } else {
+                    "index.html".to_owned()
+                };
+                head += &format!(
+                    "<link rel=\"alternate\" hreflang=\"{}\" href=\"{base}{}/{target}\">\n",
+                    other.lang, other.lang
+                );
+                if other.lang != edition.lang {
+                    let href = format!("{}{}/{target}", "../".repeat(depth + 1), other.lang);
+                    switch += &format!(
+                        "<a class=\"lang-switch\" href=\"{href}\" hreflang=\"{0}\" lang=\"{0}\" \
+                         title=\"{1}\" aria-label=\"{1}\">{1}</a>\n",
+                        other.lang, other.name
+                    );
+                }
+            }
+            let html = html
+                .replacen("</head>", &format!("{head}</head>"), 1)
+                .replacen(
+                    "<div class=\"right-buttons\">",
+                    &format!("<div class=\"right-buttons\">\n{switch}"),
+                    1,
+                );
+            fs::write(&file, html)?;
+        }
+    }
+    Ok(())
+}
+
+static LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\b(?:href|src)="([^"]*)""#).expect("valid regex"));
+static ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\bid="([^"]*)""#).expect("valid regex"));
+
+/// Fails if any page under `dir` links to a file that is not there (or lies outside `dir`),
+/// or to an `#anchor` that the target page does not have.
+pub fn check_links(dir: &Path) -> Result<()> {
+    let mut ids: HashMap<PathBuf, Vec<String>> = HashMap::new();
+    let mut broken = Vec::new();
+    for page in html_files(dir)? {
+        let html = fs::read_to_string(dir.join(&page))?;
+        for cap in LINK.captures_iter(&html) {
+            let link = &cap[1];
+            let external =
+                link.starts_with("//") || link.split('/').next().unwrap_or("").contains(':');
+            if link.is_empty() || external {
+                continue;
+            }
+            let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
+            let path = path.split('?').next().unwrap_or_default();
+            let target = if path.is_empty() {
+                Some(page.clone())
+            } else {
+                normalize(&page.parent().unwrap_or(Path::new("")).join(path))
+            };
+            let Some(mut target) = target.filter(|t| dir.join(t).exists()) else {
+                broken.push(format!("{}: `{link}` points to no file", page.display()));
+                continue;
+            };
+            if dir.join(&target).is_dir() {
+                target.push("index.html");
+            }
+            if fragment.is_empty() || target.extension().is_none_or(|e| e != "html") {
+                continue;
+            }
+            let known = ids.entry(target.clone()).or_insert_with(|| {
+                let text = fs::read_to_string(dir.join(&target)).unwrap_or_default();
+                ID.captures_iter(&text).map(|c| c[1].to_owned()).collect()
+            });
+            if !known.iter().any(|id| id == fragment) {
+                broken.push(format!(
+                    "{}: `{link}`: {} has no id `{fragment}`",
+                    page.display(),
+                    target.display()
+                ));
+            }
+        }
+    }
+    if !broken.is_empty() {
+        bail!(
+            "{} broken link(s):\n  {}",
+            broken.len(),
+            broken.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// Resolves `.` and `..` without touching the disk; `None` if the path climbs out of its root.
+fn normalize(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::Normal(p) => out.push(p),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(out)
+}
