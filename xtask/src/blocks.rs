@@ -74,7 +74,7 @@ pub fn headings(markdown: &str) -> Vec<Heading> {
 }
 
 /// How a ` ```rust ` block is tested, read from its info string as rustdoc reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Check {
     /// Compiled and run; it must exit successfully.
     Run,

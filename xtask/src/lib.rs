@@ -10,15 +10,18 @@ use mdbook_driver::builtin_renderers::MarkdownRenderer;
 use mdbook_driver::config::Config;
 use regex::Regex;
 use std::collections::HashMap;
+use std::fmt::Debug;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
-use std::sync::LazyLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 use tracing_subscriber::Layer;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 
 pub mod blocks;
+
+/// The mdBook library this crate builds with, for the tests that look inside a book.
+pub use mdbook_driver;
 
 /// One language edition of the book: its sources are `src/<lang>/`, its pages `book/<lang>/`.
 pub struct Edition {
@@ -85,44 +88,59 @@ pub fn chapters(items: &[BookItem]) -> Vec<Chapter> {
 /// `site_url` (such as `https://example.org/book/`) makes the `hreflang` links absolute, as
 /// search engines want them; without it they are relative.
 pub fn build(root: &Path, dest: &Path, site_url: Option<&str>) -> Result<()> {
+    // The path the site is served under: `/` locally, `/repo/` on a project's Pages site.
+    let site_path = match site_url.and_then(|u| u.split_once("://")) {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => site_url.unwrap_or("/"),
+    };
+    let site_path = format!("/{}/", site_path.trim_matches('/')).replace("//", "/");
     for edition in &EDITIONS {
         let mut book = load(root, edition)?;
         check_include_anchors(&book)?;
         book.config.build.build_dir = dest.join(edition.lang);
+        // The 404 page links with absolute paths, so it must know where its edition lives.
+        book.config.set(
+            "output.html.site-url",
+            format!("{site_path}{}/", edition.lang),
+        )?;
         strict(|| book.build()).with_context(|| format!("cannot render {}", edition.lang))?;
     }
     add_language_links(dest, site_url)?;
     let landing = root.join("theme/landing.html");
     fs::copy(&landing, dest.join("index.html"))
         .with_context(|| format!("cannot copy {}", landing.display()))?;
-    check_links(dest)
+    check_links(dest, &site_path)
 }
 
-/// Runs `f` with mdBook's log attached, and turns anything mdBook only logged as a warning
-/// or an error (an include whose file is missing, for one) into a failure.
+/// Runs `f` while listening to mdBook's log, and turns anything mdBook only logged as a
+/// warning or an error (an include whose file is missing, for one) into a failure that
+/// carries those messages.
 fn strict<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    static PROBLEMS: AtomicUsize = AtomicUsize::new(0);
-    struct CountProblems;
-    impl<S: tracing::Subscriber> Layer<S> for CountProblems {
+    #[derive(Clone, Default)]
+    struct Problems(Arc<Mutex<Vec<String>>>);
+    impl<S: tracing::Subscriber> Layer<S> for Problems {
         fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<S>) {
-            if *event.metadata().level() <= tracing::Level::WARN {
-                PROBLEMS.fetch_add(1, Ordering::SeqCst);
+            struct Message(String);
+            impl tracing::field::Visit for Message {
+                fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn Debug) {
+                    if field.name() == "message" {
+                        self.0 = format!("{value:?}");
+                    }
+                }
             }
+            let mut message = Message(String::new());
+            event.record(&mut message);
+            let line = format!("{}: {}", event.metadata().level(), message.0);
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(line);
         }
     }
-    let log = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .without_time()
-        .with_filter(LevelFilter::WARN);
-    let subscriber = tracing_subscriber::registry()
-        .with(log)
-        .with(CountProblems.with_filter(LevelFilter::WARN));
-    let before = PROBLEMS.load(Ordering::SeqCst);
+    let problems = Problems::default();
+    let subscriber =
+        tracing_subscriber::registry().with(problems.clone().with_filter(LevelFilter::WARN));
     let value = tracing::subscriber::with_default(subscriber, f)?;
-    let problems = PROBLEMS.load(Ordering::SeqCst) - before;
-    if problems > 0 {
-        bail!("mdBook reported {problems} problem(s), printed above; fix them and build again");
+    let problems = problems.0.lock().unwrap_or_else(|e| e.into_inner());
+    if !problems.is_empty() {
+        bail!("mdBook reported:\n  {}", problems.join("\n  "));
     }
     Ok(value)
 }
@@ -245,8 +263,9 @@ static ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\bid="([^"]*)""#).expect("valid regex"));
 
 /// Fails if any page under `dir` links to a file that is not there (or lies outside `dir`),
-/// or to an `#anchor` that the target page does not have.
-pub fn check_links(dir: &Path) -> Result<()> {
+/// or to an `#anchor` that the target page does not have. `dir` is served as `site_path`,
+/// which is how links that start with `/` are resolved.
+pub fn check_links(dir: &Path, site_path: &str) -> Result<()> {
     let mut ids: HashMap<PathBuf, Vec<String>> = HashMap::new();
     let mut broken = Vec::new();
     for page in html_files(dir)? {
@@ -262,6 +281,10 @@ pub fn check_links(dir: &Path) -> Result<()> {
             let path = path.split('?').next().unwrap_or_default();
             let target = if path.is_empty() {
                 Some(page.clone())
+            } else if path.starts_with('/') {
+                path.strip_prefix(site_path)
+                    .or_else(|| (path == site_path.trim_end_matches('/')).then_some(""))
+                    .and_then(|p| normalize(Path::new(p)))
             } else {
                 normalize(&page.parent().unwrap_or(Path::new("")).join(path))
             };

@@ -1,0 +1,152 @@
+//! The build renders both editions with working language links, and refuses a book with a
+//! missing include file, a missing anchor or a broken internal link.
+
+use std::fs;
+use std::path::Path;
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn both_editions_render_with_language_links() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().expect("temporary folder");
+    xtask::build(root, out.path(), None).expect("the book builds");
+
+    let landing = read(&out.path().join("index.html"));
+    assert!(
+        landing.contains("href=\"ko/index.html\"") && landing.contains("href=\"en/index.html\"")
+    );
+
+    for (lang, other) in [("ko", "en"), ("en", "ko")] {
+        for page in [
+            "index.html",
+            "introduction.html",
+            "threads.html",
+            "glossary.html",
+            "print.html",
+        ] {
+            let html = read(&out.path().join(lang).join(page));
+            assert!(
+                html.contains(&format!("<html lang=\"{lang}\"")),
+                "{lang}/{page}: html lang"
+            );
+            for l in ["ko", "en"] {
+                let alternate =
+                    format!("<link rel=\"alternate\" hreflang=\"{l}\" href=\"../{l}/{page}\">");
+                assert!(
+                    html.contains(&alternate),
+                    "{lang}/{page}: missing {alternate}"
+                );
+            }
+            let switch = format!("<a class=\"lang-switch\" href=\"../{other}/{page}\"");
+            assert!(
+                html.contains(&switch),
+                "{lang}/{page}: no switcher to {other}"
+            );
+        }
+    }
+    let threads = read(&out.path().join("ko/threads.html"));
+    assert!(threads.contains("id=\"arc-mutex\""), "shared heading ids");
+    assert!(
+        threads.contains("img/thread-timeline.svg"),
+        "the timeline picture"
+    );
+    assert!(!threads.contains("{{#"), "every include was expanded");
+    let css = fs::read_dir(out.path().join("ko/theme"))
+        .expect("theme folder")
+        .map(|e| read(&e.expect("entry").path()))
+        .collect::<String>();
+    assert!(css.contains("word-break: keep-all"), "Korean line breaking");
+}
+
+/// A small two-edition book: one chapter that includes part of a listing and links to
+/// itself. `break_it` gets its folder to damage before the build.
+fn build_small_book(break_it: impl FnOnce(&Path)) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path();
+    let real = Path::new(env!("CARGO_MANIFEST_DIR"));
+    fs::create_dir_all(root.join("theme"))?;
+    fs::copy(
+        real.join("theme/landing.html"),
+        root.join("theme/landing.html"),
+    )?;
+    fs::write(root.join("book.toml"), "[book]\n")?;
+    fs::write(
+        root.join("listing.rs"),
+        "// ANCHOR: main\nfn main() {}\n// ANCHOR_END: main\n",
+    )?;
+    for lang in ["ko", "en"] {
+        fs::create_dir_all(root.join("src").join(lang))?;
+        fs::write(
+            root.join("src").join(lang).join("SUMMARY.md"),
+            "# Summary\n\n- [Chapter](chapter.md)\n- [Other](other.md)\n",
+        )?;
+        fs::write(
+            root.join("src").join(lang).join("chapter.md"),
+            "# Chapter {#chapter}\n\n```rust\n{{#include ../../listing.rs:main}}\n```\n\n\
+             [next](other.md#other), [here](#chapter)\n",
+        )?;
+        fs::write(
+            root.join("src").join(lang).join("other.md"),
+            "# Other {#other}\n",
+        )?;
+    }
+    break_it(root);
+    xtask::build(root, &root.join("book"), None)
+}
+
+fn edit(file: &Path, from: &str, to: &str) {
+    let text = read(file);
+    assert!(text.contains(from), "{} has no `{from}`", file.display());
+    fs::write(file, text.replacen(from, to, 1)).expect("writable");
+}
+
+fn error_of(result: anyhow::Result<()>) -> String {
+    format!("{:#}", result.expect_err("the build must fail"))
+}
+
+#[test]
+fn an_intact_small_book_builds() {
+    build_small_book(|_| {}).expect("the intact book builds");
+}
+
+#[test]
+fn a_missing_include_file_fails_the_build() {
+    let error = error_of(build_small_book(|root| {
+        edit(&root.join("src/en/chapter.md"), "listing.rs", "missing.rs")
+    }));
+    assert!(error.contains("missing.rs"), "{error}");
+}
+
+#[test]
+fn a_missing_anchor_fails_the_build() {
+    let error = error_of(build_small_book(|root| {
+        edit(&root.join("listing.rs"), "ANCHOR: main", "ANCHOR: renamed")
+    }));
+    assert!(error.contains("the anchor `main`"), "{error}");
+}
+
+#[test]
+fn a_link_to_a_missing_page_fails_the_build() {
+    let error = error_of(build_small_book(|root| {
+        edit(
+            &root.join("src/ko/chapter.md"),
+            "(other.md#other)",
+            "(gone.md)",
+        )
+    }));
+    assert!(
+        error.contains("ko/chapter.html: `gone.html` points to no file"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_link_to_a_missing_heading_fails_the_build() {
+    let error = error_of(build_small_book(|root| {
+        edit(&root.join("src/en/chapter.md"), "(#chapter)", "(#nowhere)")
+    }));
+    assert!(error.contains("has no id `nowhere`"), "{error}");
+}
