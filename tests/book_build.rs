@@ -150,3 +150,18 @@ fn a_link_to_a_missing_heading_fails_the_build() {
     }));
     assert!(error.contains("has no id `nowhere`"), "{error}");
 }
+
+#[test]
+fn including_a_whole_file_that_has_anchors_fails_the_build() {
+    let error = error_of(build_small_book(|root| {
+        edit(
+            &root.join("src/ko/chapter.md"),
+            "listing.rs:main}}",
+            "listing.rs}}",
+        )
+    }));
+    assert!(
+        error.contains("would show the file's `ANCHOR:` comments"),
+        "{error}"
+    );
+}

@@ -150,7 +150,8 @@ static INCLUDE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// mdBook includes nothing, silently, when `{{#include file:name}}` names an anchor that
-/// the file does not have. Check every named anchor exists.
+/// the file does not have, and it shows the `ANCHOR:` comments when a whole file (or a
+/// range of lines) is included. Refuse both.
 fn check_include_anchors(book: &MDBook) -> Result<()> {
     let src = book.root.join(&book.config.book.src);
     for chapter in chapters(&book.book.items) {
@@ -163,18 +164,22 @@ fn check_include_anchors(book: &MDBook) -> Result<()> {
         for cap in INCLUDE.captures_iter(&chapter.content) {
             let mut parts = cap[1].splitn(2, ':');
             let file = dir.join(parts.next().unwrap_or_default());
-            let Some(anchor) = parts.next() else { continue };
+            let Ok(text) = fs::read_to_string(&file) else {
+                continue; // mdBook itself reports a missing file
+            };
+            let anchor = parts.next().unwrap_or_default();
             let is_line_range = anchor.chars().all(|c| c.is_ascii_digit() || c == ':');
             if is_line_range {
+                if text.contains("ANCHOR:") {
+                    bail!(
+                        "{}: `{}` would show the file's `ANCHOR:` comments to readers; \
+                         include a named anchor instead",
+                        path.display(),
+                        &cap[0]
+                    );
+                }
                 continue;
             }
-            let text = fs::read_to_string(&file).with_context(|| {
-                format!(
-                    "{}: cannot read included file {}",
-                    path.display(),
-                    file.display()
-                )
-            })?;
             let start = Regex::new(&format!(r"ANCHOR:\s*{}\b", regex::escape(anchor)))?;
             let end = Regex::new(&format!(r"ANCHOR_END:\s*{}\b", regex::escape(anchor)))?;
             if !start.is_match(&text) || !end.is_match(&text) {

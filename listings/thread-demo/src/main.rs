@@ -2,7 +2,6 @@ use std::thread;
 use std::time::Duration;
 
 fn main() {
-    // ANCHOR: spawn
     let numbers = thread::spawn(|| {
         for n in 1..=10 {
             println!("{n}");
@@ -15,10 +14,7 @@ fn main() {
             thread::sleep(Duration::from_millis(1));
         }
     });
-    // ANCHOR_END: spawn
 
-    // ANCHOR: join
     numbers.join().expect("the numbers thread panicked");
     letters.join().expect("the letters thread panicked");
-    // ANCHOR_END: join
 }
