@@ -14,7 +14,7 @@ usage: cargo xtask <command>
 
   build [--site-url URL]   render both editions into book/ko, book/en and book/index.html
   serve [--port N]         build, serve book/ on http://127.0.0.1:3000 and rebuild on change
-  outputs                  run every listing that has an output.txt and refresh that file";
+  outputs                  rerun the programs whose output the book shows; refresh those files";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -134,31 +134,19 @@ fn content_type(file: &Path) -> &'static str {
     }
 }
 
-/// Runs each listing that has an `output.txt` and writes what it printed there.
+/// Reruns the programs whose output the book shows and rewrites the files beside them.
+/// The listings' `shown_output` tests do the work: with `UPDATE_OUTPUTS` set they write
+/// what the program printed instead of comparing it.
 fn outputs(root: &Path) -> Result<()> {
-    let mut listings: Vec<PathBuf> = fs::read_dir(root.join("listings"))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    listings.sort();
-    for dir in listings.iter().filter(|d| d.join("output.txt").is_file()) {
-        let name = dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .context("listing name")?;
-        let output = Command::new(env!("CARGO"))
-            .args(["run", "--quiet", "--package", name])
-            .current_dir(root)
-            .output()
-            .with_context(|| format!("cannot run {name}"))?;
-        if !output.status.success() {
-            bail!(
-                "{name} failed ({}):\n{}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        fs::write(dir.join("output.txt"), &output.stdout)?;
-        println!("refreshed listings/{name}/output.txt");
+    let status = Command::new(env!("CARGO"))
+        .args(["test", "--quiet", "--workspace", "shown_output"])
+        .env("UPDATE_OUTPUTS", "1")
+        .current_dir(root)
+        .status()
+        .context("cannot run cargo test")?;
+    if !status.success() {
+        bail!("capturing the outputs failed ({status})");
     }
+    println!("refreshed the shown outputs; review them with `git diff listings/`");
     Ok(())
 }

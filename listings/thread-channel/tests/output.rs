@@ -2,14 +2,15 @@
 //! worker's messages arrive in the order it sent them, and the loop ends by itself when
 //! the last sender is dropped.
 
-use std::process::Command;
+use std::path::Path;
 
 fn run() -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_thread-channel"))
-        .output()
-        .expect("thread-channel starts");
-    assert!(output.status.success(), "thread-channel failed: {output:?}");
-    String::from_utf8(output.stdout).expect("thread-channel prints UTF-8")
+    let finished = testkit::run(Path::new(env!("CARGO_BIN_EXE_thread-channel")), &[], b"");
+    assert!(
+        finished.status.success(),
+        "thread-channel failed: {finished:?}"
+    );
+    finished.stdout_text()
 }
 
 fn check(output: &str) {
@@ -38,15 +39,9 @@ fn every_message_arrives_once_in_each_senders_order() {
 
 #[test]
 fn shown_output_is_a_real_run_of_the_current_program() {
-    let shown = include_str!("../output.txt");
-    check(shown);
-    let mut shown_lines: Vec<&str> = shown.lines().collect();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("output.txt");
     let fresh = run();
-    let mut fresh_lines: Vec<&str> = fresh.lines().collect();
-    shown_lines.sort();
-    fresh_lines.sort();
-    assert_eq!(
-        shown_lines, fresh_lines,
-        "output.txt is stale: run `cargo xtask outputs`"
-    );
+    check(&fresh);
+    testkit::shown_output(&file, &fresh, testkit::same_lines);
+    check(&std::fs::read_to_string(&file).expect("output.txt is readable"));
 }

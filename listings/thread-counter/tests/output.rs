@@ -1,14 +1,15 @@
 //! The chapter's claim about thread-counter: with the counter behind a `Mutex`, no
 //! increment is ever lost, however the eight threads are scheduled.
 
-use std::process::Command;
+use std::path::Path;
 
 fn run() -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_thread-counter"))
-        .output()
-        .expect("thread-counter starts");
-    assert!(output.status.success(), "thread-counter failed: {output:?}");
-    String::from_utf8(output.stdout).expect("thread-counter prints UTF-8")
+    let finished = testkit::run(Path::new(env!("CARGO_BIN_EXE_thread-counter")), &[], b"");
+    assert!(
+        finished.status.success(),
+        "thread-counter failed: {finished:?}"
+    );
+    finished.stdout_text()
 }
 
 #[test]
@@ -20,9 +21,6 @@ fn no_increment_is_lost() {
 
 #[test]
 fn shown_output_is_current() {
-    assert_eq!(
-        run(),
-        include_str!("../output.txt"),
-        "run `cargo xtask outputs`"
-    );
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("output.txt");
+    testkit::shown_output(&file, &run(), testkit::exactly);
 }

@@ -1,14 +1,15 @@
 //! The chapter's claims about thread-demo: every run prints 1 to 10 in order and a to j
 //! in order, and nothing else; only how the two sequences interleave changes.
 
-use std::process::Command;
+use std::path::Path;
 
 fn run() -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_thread-demo"))
-        .output()
-        .expect("thread-demo starts");
-    assert!(output.status.success(), "thread-demo failed: {output:?}");
-    String::from_utf8(output.stdout).expect("thread-demo prints UTF-8")
+    let finished = testkit::run(Path::new(env!("CARGO_BIN_EXE_thread-demo")), &[], b"");
+    assert!(
+        finished.status.success(),
+        "thread-demo failed: {finished:?}"
+    );
+    finished.stdout_text()
 }
 
 /// Checks one run's output, whatever the interleaving.
@@ -61,15 +62,9 @@ fn the_checker_rejects_wrong_output() {
 
 #[test]
 fn shown_output_is_a_real_run_of_the_current_program() {
-    let shown = include_str!("../output.txt");
-    check(shown);
-    let mut shown_lines: Vec<&str> = shown.lines().collect();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("output.txt");
     let fresh = run();
-    let mut fresh_lines: Vec<&str> = fresh.lines().collect();
-    shown_lines.sort();
-    fresh_lines.sort();
-    assert_eq!(
-        shown_lines, fresh_lines,
-        "output.txt is stale: run `cargo xtask outputs`"
-    );
+    check(&fresh);
+    testkit::shown_output(&file, &fresh, testkit::same_lines);
+    check(&std::fs::read_to_string(&file).expect("output.txt is readable"));
 }

@@ -1,14 +1,15 @@
 //! The chapter's claims about thread-scope: scoped threads read borrowed words and write
 //! into two halves of a local array, and the results are there once the scope ends.
 
-use std::process::Command;
+use std::path::Path;
 
 fn run() -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_thread-scope"))
-        .output()
-        .expect("thread-scope starts");
-    assert!(output.status.success(), "thread-scope failed: {output:?}");
-    String::from_utf8(output.stdout).expect("thread-scope prints UTF-8")
+    let finished = testkit::run(Path::new(env!("CARGO_BIN_EXE_thread-scope")), &[], b"");
+    assert!(
+        finished.status.success(),
+        "thread-scope failed: {finished:?}"
+    );
+    finished.stdout_text()
 }
 
 #[test]
@@ -21,9 +22,6 @@ fn both_halves_are_counted_and_filled() {
 
 #[test]
 fn shown_output_is_current() {
-    assert_eq!(
-        run(),
-        include_str!("../output.txt"),
-        "run `cargo xtask outputs`"
-    );
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("output.txt");
+    testkit::shown_output(&file, &run(), testkit::exactly);
 }

@@ -1,14 +1,12 @@
 //! The chapter's claims about thread-sum: each thread returns its part through its
 //! `JoinHandle`, and the parts add up to the sum of 1..=1_000_000.
 
-use std::process::Command;
+use std::path::Path;
 
 fn run() -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_thread-sum"))
-        .output()
-        .expect("thread-sum starts");
-    assert!(output.status.success(), "thread-sum failed: {output:?}");
-    String::from_utf8(output.stdout).expect("thread-sum prints UTF-8")
+    let finished = testkit::run(Path::new(env!("CARGO_BIN_EXE_thread-sum")), &[], b"");
+    assert!(finished.status.success(), "thread-sum failed: {finished:?}");
+    finished.stdout_text()
 }
 
 #[test]
@@ -27,9 +25,6 @@ fn parts_come_back_in_spawn_order_and_add_up() {
 
 #[test]
 fn shown_output_is_current() {
-    assert_eq!(
-        run(),
-        include_str!("../output.txt"),
-        "run `cargo xtask outputs`"
-    );
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("output.txt");
+    testkit::shown_output(&file, &run(), testkit::exactly);
 }

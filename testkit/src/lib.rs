@@ -1,0 +1,275 @@
+//! Helpers for the listings' tests. Programs are started as the binaries users run, every
+//! wait has a time limit, and every process a test starts is stopped when the test ends.
+
+use regex::Regex;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long any single wait in a test may take before the test fails.
+pub const LIMIT: Duration = Duration::from_secs(10);
+
+/// The path of a workspace package's binary, built first if needed. Tests use it to start
+/// another package's program, such as the echo server from the client's tests.
+pub fn binary(package: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let mut built = BUILT.get_or_init(Default::default).lock().expect("lock");
+    if let Some(path) = built.get(package) {
+        return path.clone();
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--message-format=json",
+            "--package",
+            package,
+        ])
+        .output()
+        .expect("cargo runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "cannot build {package}:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let executable = Regex::new(r#""executable":"([^"]+)""#).expect("valid regex");
+    let path = stdout
+        .lines()
+        .filter(|l| l.contains(&format!("\"name\":\"{package}\"")))
+        .find_map(|l| executable.captures(l).map(|c| PathBuf::from(&c[1])))
+        .unwrap_or_else(|| panic!("cargo built no binary for {package}"));
+    built.insert(package.to_owned(), path.clone());
+    path
+}
+
+/// What a finished program printed.
+#[derive(Debug)]
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Finished {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
+    }
+}
+
+/// Runs `program` with `args`, feeding it `stdin`, and waits (at most [`LIMIT`]) for it
+/// to finish.
+pub fn run(program: &Path, args: &[&str], stdin: &[u8]) -> Finished {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+    let mut input = child.stdin.take().expect("piped stdin");
+    let stdin = stdin.to_vec();
+    let writer = thread::spawn(move || {
+        // The program may exit without reading everything; that is its business.
+        let _ = input.write_all(&stdin);
+    });
+    let stdout = read_all_in_background(child.stdout.take().expect("piped stdout"));
+    let stderr = read_all_in_background(child.stderr.take().expect("piped stderr"));
+    let status = wait_at_most(&mut child, LIMIT)
+        .unwrap_or_else(|| panic!("{} did not finish within {LIMIT:?}", program.display()));
+    writer.join().expect("stdin writer");
+    Finished {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: String::from_utf8_lossy(&stderr.join().expect("stderr reader")).into_owned(),
+    }
+}
+
+fn read_all_in_background(mut from: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
+    thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = from.read_to_end(&mut all);
+        all
+    })
+}
+
+/// Waits for `child` to exit; kills it and returns `None` if it takes longer than `limit`.
+pub fn wait_at_most(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("can wait for the child") {
+            return Some(status);
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// A server program started for one test. It is stopped when the value is dropped.
+pub struct Server {
+    child: Child,
+    /// The address the server printed on its first line.
+    pub addr: SocketAddr,
+    lines: Receiver<String>,
+    log: Vec<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Starts `program` with `args` and reads the address from its first line,
+    /// `listening on ADDRESS`.
+    pub fn start(program: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+        let (tx, lines) = mpsc::channel();
+        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut from = child.stderr.take().expect("piped stderr");
+        let to = Arc::clone(&stderr);
+        thread::spawn(move || {
+            let mut buf = [0; 1024];
+            while let Ok(n @ 1..) = from.read(&mut buf) {
+                to.lock()
+                    .expect("lock")
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let mut server = Server {
+            child,
+            addr: "0.0.0.0:0".parse().expect("an address"),
+            lines,
+            log: Vec::new(),
+            stderr,
+        };
+        let first = server.wait_for_line("listening on ");
+        server.addr = first
+            .trim_start_matches("listening on ")
+            .parse()
+            .unwrap_or_else(|e| panic!("first line `{first}` has no address: {e}"));
+        server
+    }
+
+    /// Connects a client, with [`LIMIT`] as its read and write timeout.
+    pub fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.addr).expect("the server accepts connections");
+        stream.set_read_timeout(Some(LIMIT)).expect("timeout");
+        stream.set_write_timeout(Some(LIMIT)).expect("timeout");
+        stream
+    }
+
+    /// Waits (at most [`LIMIT`]) for the next line of the server's log that contains
+    /// `needle`, and returns it.
+    pub fn wait_for_line(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + LIMIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.log.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "the server printed no line with `{needle}` within {LIMIT:?}; its log:\n{}\nstderr:\n{}",
+                    self.log.join("\n"),
+                    self.stderr()
+                ),
+                Err(RecvTimeoutError::Disconnected) => panic!(
+                    "the server exited before printing `{needle}`; its log:\n{}\nstderr:\n{}",
+                    self.log.join("\n"),
+                    self.stderr()
+                ),
+            }
+        }
+    }
+
+    /// Every line the server has printed so far that a test has read.
+    pub fn log(&self) -> &[String] {
+        &self.log
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().expect("lock").clone()
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("can wait").is_none()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Only this test's own child, by its handle.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads exactly `n` bytes from `stream`, failing the test if they do not come in time.
+pub fn read_n(stream: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    stream
+        .read_exact(&mut buf)
+        .unwrap_or_else(|e| panic!("reading {n} bytes: {e}"));
+    buf
+}
+
+/// The output a chapter shows is kept in a file beside the listing. This checks that
+/// `fresh`, from a run just now, matches the file once both are passed through
+/// `normalize` (which removes what legitimately varies between runs). With
+/// `UPDATE_OUTPUTS=1` in the environment (`cargo xtask outputs` sets it) it writes `fresh`
+/// to the file instead.
+pub fn shown_output(file: &Path, fresh: &str, normalize: fn(&str) -> String) {
+    if std::env::var_os("UPDATE_OUTPUTS").is_some() {
+        std::fs::write(file, fresh).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        return;
+    }
+    let shown = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    assert_eq!(
+        normalize(&shown),
+        normalize(fresh),
+        "{} no longer matches what the program prints; run `cargo xtask outputs`",
+        file.display()
+    );
+}
+
+/// For [`shown_output`]: the output must be the same, byte for byte.
+pub fn exactly(text: &str) -> String {
+    text.to_owned()
+}
+
+/// For [`shown_output`]: the same lines, in any order (threads interleave).
+pub fn same_lines(text: &str) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    lines.join("\n")
+}
+
+/// For [`shown_output`]: port numbers vary from run to run.
+pub fn any_ports(text: &str) -> String {
+    let port = Regex::new(r"(\d+\.\d+\.\d+\.\d+):\d+").expect("valid regex");
+    port.replace_all(text, "$1:PORT").into_owned()
+}
