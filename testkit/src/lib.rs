@@ -273,3 +273,42 @@ pub fn any_ports(text: &str) -> String {
     let port = Regex::new(r"(\d+\.\d+\.\d+\.\d+):\d+").expect("valid regex");
     port.replace_all(text, "$1:PORT").into_owned()
 }
+
+/// `n` bytes that look random, all 256 values included, the same for the same `seed`.
+pub fn pseudo_random_bytes(n: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..n)
+        .map(|_| {
+            // xorshift64: plenty for test data.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 32) as u8
+        })
+        .collect()
+}
+
+/// Runs `program` with a terminal as its standard input, as when a user types the command
+/// (`script` from util-linux provides the terminal). Returns what it printed, with the
+/// terminal's `\r\n` line ends turned back into `\n`.
+pub fn run_in_terminal(program: &Path, args: &[&str]) -> Finished {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut command = quote(&program.to_string_lossy());
+    for arg in args {
+        command += " ";
+        command += &quote(arg);
+    }
+    let mut finished = run(
+        Path::new("script"),
+        &["--quiet", "--return", "--command", &command, "/dev/null"],
+        b"",
+    );
+    let text = String::from_utf8_lossy(&finished.stdout).replace("\r\n", "\n");
+    finished.stdout = text.into_bytes();
+    finished
+}
+
+/// Whether `cargo xtask outputs` is refreshing the shown outputs.
+pub fn updating_outputs() -> bool {
+    std::env::var_os("UPDATE_OUTPUTS").is_some()
+}

@@ -1,0 +1,67 @@
+use anyhow::{Context, Result, anyhow};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::ExitCode;
+
+const DEFAULT_ADDR: &str = "127.0.0.1:12345";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// ANCHOR: run
+fn run() -> Result<()> {
+    let addr = std::env::args().nth(1).unwrap_or(DEFAULT_ADDR.to_string());
+    let addr: SocketAddr = addr
+        .parse()
+        .with_context(|| format!("`{addr}` is not an address like {DEFAULT_ADDR}"))?;
+    let listener = TcpListener::bind(addr).map_err(|e| match e.kind() {
+        ErrorKind::AddrInUse => anyhow!("address {addr} is already in use; pass another address"),
+        _ => anyhow!(e).context(format!("cannot listen on {addr}")),
+    })?;
+    println!("listening on {}", listener.local_addr()?);
+
+    for stream in listener.incoming() {
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(e) => {
+                eprintln!("cannot accept a connection: {e}");
+                continue;
+            }
+        };
+        let peer = stream.peer_addr()?;
+        println!("{peer} connected");
+        match echo(stream) {
+            Ok(bytes) => println!("{peer} disconnected after {bytes} bytes"),
+            Err(e) => println!("{peer} disconnected: {e:#}"),
+        }
+    }
+    Ok(())
+}
+// ANCHOR_END: run
+
+// ANCHOR: echo
+/// Sends back every byte the client sends, until the client closes its side.
+fn echo(mut stream: TcpStream) -> Result<u64> {
+    let mut buf = [0; 4096];
+    let mut total = 0;
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => return Ok(total), // end of stream: the client is done sending
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).context("cannot read from the client"),
+        };
+        stream
+            .write_all(&buf[..n])
+            .context("cannot send the echo back")?;
+        total += n as u64;
+    }
+}
+// ANCHOR_END: echo

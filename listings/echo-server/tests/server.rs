@@ -1,0 +1,187 @@
+//! The Sockets chapter's claims about echo-server, checked over real TCP on loopback with
+//! the binary users run.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener};
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
+use testkit::{LIMIT, Server, pseudo_random_bytes, read_n};
+
+fn server() -> Server {
+    Server::start(
+        Path::new(env!("CARGO_BIN_EXE_echo-server")),
+        &["127.0.0.1:0"],
+    )
+}
+
+#[test]
+fn prints_the_address_it_bound_and_echoes_a_message() {
+    let mut server = server();
+    assert!(server.addr.ip().is_loopback());
+    assert_ne!(server.addr.port(), 0, "it prints the port it really got");
+    let mut client = server.connect();
+    client.write_all(b"hello\n").unwrap();
+    assert_eq!(read_n(&mut client, 6), b"hello\n");
+    let local = client.local_addr().unwrap();
+    server.wait_for_line(&format!("{local} connected"));
+    drop(client);
+    server.wait_for_line(&format!("{local} disconnected after 6 bytes"));
+}
+
+#[test]
+fn a_mebibyte_comes_back_byte_for_byte() {
+    let server = server();
+    let message = pseudo_random_bytes(1024 * 1024, 1);
+    let client = server.connect();
+    let echo = thread::scope(|s| {
+        // Write and read at the same time, as the chapter's client does.
+        s.spawn(|| {
+            (&client).write_all(&message).unwrap();
+            client.shutdown(Shutdown::Write).unwrap();
+        });
+        let mut echo = Vec::new();
+        (&client).read_to_end(&mut echo).unwrap();
+        echo
+    });
+    assert!(
+        echo == message,
+        "{} bytes came back, not the same",
+        echo.len()
+    );
+}
+
+#[test]
+fn a_message_written_one_byte_at_a_time_comes_back_whole() {
+    let server = server();
+    let mut client = server.connect();
+    client.set_nodelay(true).unwrap();
+    let message = b"one byte at a time, each in its own write";
+    for byte in message {
+        client.write_all(&[*byte]).unwrap();
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(read_n(&mut client, message.len()), message);
+}
+
+#[test]
+fn bytes_that_are_not_utf8_come_back_unchanged() {
+    let server = server();
+    let mut client = server.connect();
+    let every_byte: Vec<u8> = (0..=255u8).rev().chain([0, 0, 0xff, 0xfe]).collect();
+    assert!(String::from_utf8(every_byte.clone()).is_err());
+    client.write_all(&every_byte).unwrap();
+    assert_eq!(read_n(&mut client, every_byte.len()), every_byte);
+}
+
+#[test]
+fn a_half_closed_client_still_gets_every_byte_back() {
+    let mut server = server();
+    let mut client = server.connect();
+    client.write_all(b"first part, ").unwrap();
+    client.write_all(b"second part").unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    let mut echo = Vec::new();
+    client.read_to_end(&mut echo).unwrap();
+    assert_eq!(echo, b"first part, second part");
+    server.wait_for_line("disconnected after 23 bytes");
+}
+
+#[test]
+fn a_client_that_vanishes_mid_message_does_not_stop_the_server() {
+    let mut server = server();
+    let mut vanishing = server.connect();
+    let local = vanishing.local_addr().unwrap();
+    vanishing.write_all(&vec![b'x'; 100_000]).unwrap();
+    drop(vanishing); // gone, without reading the echo or finishing its message
+    let line = server.wait_for_line(&format!("{local} disconnected"));
+    assert!(!line.contains("panicked"), "{line}");
+
+    let mut next = server.connect();
+    next.write_all(b"still there?\n").unwrap();
+    assert_eq!(read_n(&mut next, 13), b"still there?\n");
+    assert!(server.is_running());
+    assert_eq!(server.stderr(), "", "nothing on stderr");
+}
+
+#[test]
+fn while_one_client_is_connected_a_second_one_waits() {
+    let server = server();
+    let mut first = server.connect();
+    first.write_all(b"first\n").unwrap();
+    assert_eq!(read_n(&mut first, 6), b"first\n");
+
+    // The second client's connection succeeds (the kernel completes the handshake and
+    // queues it), but the server is still busy with the first client.
+    let mut second = server.connect();
+    second.write_all(b"second\n").unwrap();
+    second
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let mut buf = [0; 7];
+    let waited = second
+        .read(&mut buf)
+        .expect_err("no echo while the first client is connected");
+    assert!(
+        matches!(waited.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+        "{waited}"
+    );
+
+    let released = Instant::now();
+    drop(first);
+    second.set_read_timeout(Some(LIMIT)).unwrap();
+    second.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"second\n");
+    println!(
+        "the second client waited 1 s, then got its echo {:?} after the first left",
+        released.elapsed()
+    );
+}
+
+#[test]
+fn a_port_already_in_use_is_one_clear_line() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let finished = testkit::run(Path::new(env!("CARGO_BIN_EXE_echo-server")), &[&addr], b"");
+    assert!(!finished.status.success());
+    assert_eq!(
+        finished.stderr,
+        format!("error: address {addr} is already in use; pass another address\n")
+    );
+}
+
+#[test]
+fn an_address_that_does_not_parse_is_one_clear_line() {
+    let finished = testkit::run(
+        Path::new(env!("CARGO_BIN_EXE_echo-server")),
+        &["localhost"],
+        b"",
+    );
+    assert!(!finished.status.success());
+    assert_eq!(
+        finished.stderr,
+        "error: `localhost` is not an address like 127.0.0.1:12345: invalid socket address syntax\n"
+    );
+}
+
+/// The server's side of the session the chapter shows: two runs of `echo-client`.
+#[test]
+fn shown_output_of_a_session() {
+    // Refreshing the book's copy runs on the default port, exactly as the chapter shows.
+    let addr = if testkit::updating_outputs() {
+        "127.0.0.1:12345"
+    } else {
+        "127.0.0.1:0"
+    };
+    let mut server = Server::start(Path::new(env!("CARGO_BIN_EXE_echo-server")), &[addr]);
+    let client = testkit::binary("echo-client");
+    let addr = server.addr.to_string();
+    let first = testkit::run_in_terminal(&client, &["--addr", &addr]);
+    assert_eq!(first.stdout_text(), "Hello, server!\n");
+    server.wait_for_line("disconnected");
+    let second = testkit::run(&client, &["--addr", &addr], b"one\ntwo\n");
+    assert_eq!(second.stdout_text(), "one\ntwo\n");
+    server.wait_for_line("disconnected");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("output.txt");
+    testkit::shown_output(&file, &(server.log().join("\n") + "\n"), testkit::any_ports);
+}
