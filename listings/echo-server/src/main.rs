@@ -2,6 +2,8 @@ use anyhow::{Context, Result, anyhow};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
 
 const DEFAULT_ADDR: &str = "127.0.0.1:12345";
 
@@ -31,7 +33,9 @@ fn run() -> Result<()> {
         let stream = match stream {
             Ok(stream) => stream,
             Err(e) => {
+                // Out of file descriptors, for one. Wait a little instead of spinning.
                 eprintln!("cannot accept a connection: {e}");
+                thread::sleep(Duration::from_millis(100));
                 continue;
             }
         };
