@@ -218,6 +218,26 @@ impl Server {
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().expect("can wait").is_none()
     }
+
+    /// Sends the server SIGINT, as Ctrl-C in its terminal would (only this process, by
+    /// its id).
+    pub fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "cannot send SIGINT to the server");
+    }
+
+    /// Waits at most `limit` for the server to exit, then reads the rest of its log.
+    /// Returns `None` (after killing it) if it did not exit in time.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let status = wait_at_most(&mut self.child, limit);
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(1)) {
+            self.log.push(line);
+        }
+        status
+    }
 }
 
 impl Drop for Server {
