@@ -1,9 +1,10 @@
 use anyhow::{Context, Result, anyhow};
+use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,7 @@ use config::Config;
 /// How often a connection thread that is waiting for data wakes up to check whether the
 /// server is stopping or the client has been idle too long.
 const TICK: Duration = Duration::from_millis(100);
-/// How long a client that keeps sending may go on once the server is stopping.
+/// How long connections may take to finish once the server is stopping.
 const GRACE: Duration = Duration::from_secs(2);
 /// How long the server waits for a client to make room for its echo. A client that sends
 /// but never reads would otherwise hold its thread, and shutdown, forever.
@@ -30,6 +31,9 @@ fn main() -> ExitCode {
 }
 
 // ANCHOR: run
+/// Every open connection, by client address, so that shutdown can reach them all.
+type Connections = Mutex<HashMap<SocketAddr, TcpStream>>;
+
 fn run() -> Result<()> {
     let config = Config::from_args()?;
     let listener = TcpListener::bind(config.addr).map_err(|e| match e.kind() {
@@ -44,34 +48,31 @@ fn run() -> Result<()> {
 
     let stopping = Arc::new(AtomicBool::new(false));
     on_ctrl_c(addr, Arc::clone(&stopping))?;
-    let open = AtomicUsize::new(0);
+    let connections = Connections::default();
 
     thread::scope(|s| {
         for stream in listener.incoming() {
             if stopping.load(Ordering::SeqCst) {
                 break;
             }
-            let stream = match stream {
-                Ok(stream) => stream,
+            let (stream, peer) = match stream.and_then(|s| s.peer_addr().map(|a| (s, a))) {
+                Ok(accepted) => accepted,
                 Err(e) => {
                     eprintln!("cannot accept a connection: {e}");
                     thread::sleep(Duration::from_millis(100));
                     continue;
                 }
             };
-            if open.load(Ordering::SeqCst) >= config.max_connections {
-                refuse(stream, config.max_connections);
+            if !register(&connections, &stream, peer, config.max_connections) {
                 continue;
             }
-            open.fetch_add(1, Ordering::SeqCst);
-            let (open, stopping, config) = (&open, &stopping, &config);
+            let (config, stopping, connections) = (&config, &stopping, &connections);
             s.spawn(move || {
-                serve(stream, config, stopping);
-                open.fetch_sub(1, Ordering::SeqCst);
+                serve(stream, peer, config, stopping);
+                connections.lock().expect("no thread panics").remove(&peer);
             });
         }
-        let left = open.load(Ordering::SeqCst);
-        println!("stopping: waiting for {left} connection(s) to finish");
+        close_all_after_grace(&connections);
     }); // the scope joins every connection thread before it returns
     println!("stopped");
     Ok(())
@@ -90,21 +91,47 @@ fn on_ctrl_c(addr: SocketAddr, stopping: Arc<AtomicBool>) -> Result<()> {
 }
 // ANCHOR_END: ctrl_c
 
-fn refuse(mut stream: TcpStream, max: usize) {
-    let peer = peer_of(&stream);
-    println!("{peer} refused: already {max} connections");
-    let message = format!("server busy: {max} connections already; try again later\n");
-    let _ = stream.write_all(message.as_bytes());
+// ANCHOR: register
+/// Adds a new connection to `connections`, or, when there are `max` already, tells the
+/// client so and returns `false`. The lock is held only for this bookkeeping, never
+/// while a thread waits for a client.
+fn register(connections: &Connections, stream: &TcpStream, peer: SocketAddr, max: usize) -> bool {
+    let mut open = connections.lock().expect("no thread panics");
+    if open.len() >= max {
+        drop(open);
+        println!("{peer} refused: already {max} connections");
+        let message = format!("server busy: {max} connections already; try again later\n");
+        let _ = (&*stream).write_all(message.as_bytes());
+        return false;
+    }
+    match stream.try_clone() {
+        Ok(handle) => {
+            open.insert(peer, handle);
+            true
+        }
+        Err(e) => {
+            eprintln!("{peer}: cannot keep a handle to the connection: {e}");
+            false
+        }
+    }
 }
 
-fn peer_of(stream: &TcpStream) -> String {
-    stream
-        .peer_addr()
-        .map_or_else(|_| "(unknown peer)".into(), |a| a.to_string())
+/// Gives the open connections GRACE to finish, then shuts down the rest. That wakes any
+/// thread still blocked reading from or writing to them.
+fn close_all_after_grace(connections: &Connections) {
+    let left = connections.lock().expect("no thread panics").len();
+    println!("stopping: waiting for {left} connection(s) to finish");
+    let deadline = Instant::now() + GRACE;
+    while Instant::now() < deadline && !connections.lock().expect("no thread panics").is_empty() {
+        thread::sleep(TICK);
+    }
+    for stream in connections.lock().expect("no thread panics").values() {
+        let _ = stream.shutdown(Shutdown::Both);
+    }
 }
+// ANCHOR_END: register
 
-fn serve(stream: TcpStream, config: &Config, stopping: &AtomicBool) {
-    let peer = peer_of(&stream);
+fn serve(stream: TcpStream, peer: SocketAddr, config: &Config, stopping: &AtomicBool) {
     println!("{peer} connected");
     match echo(stream, config.idle_timeout, stopping) {
         Ok((bytes, why)) => println!("{peer} disconnected after {bytes} bytes: {why}"),
@@ -125,9 +152,9 @@ fn echo(
     let mut buf = [0; 4096];
     let mut total = 0;
     let mut last_heard = Instant::now();
-    let mut stop_noticed: Option<Instant> = None;
     loop {
-        let timed_out = match stream.read(&mut buf) {
+        match stream.read(&mut buf) {
+            Ok(0) if stopping.load(Ordering::SeqCst) => return Ok((total, "closed at shutdown")),
             Ok(0) => return Ok((total, "client closed the connection")),
             Ok(n) => {
                 stream
@@ -135,23 +162,21 @@ fn echo(
                     .context("cannot send the echo back")?;
                 total += n as u64;
                 last_heard = Instant::now();
-                false
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => true,
-            Err(e) if e.kind() == ErrorKind::Interrupted => false,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                // Nothing arrived for a TICK: a moment to look at the clock and the flag.
+                if stopping.load(Ordering::SeqCst) {
+                    let _ = stream.write_all(b"server shutting down; goodbye\n");
+                    return Ok((total, "server shutting down"));
+                }
+                if last_heard.elapsed() >= idle_timeout {
+                    let message = format!("closing: idle for {} s\n", idle_timeout.as_secs());
+                    let _ = stream.write_all(message.as_bytes());
+                    return Ok((total, "idle timeout"));
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) => return Err(e).context("cannot read from the client"),
-        };
-        if stopping.load(Ordering::SeqCst) {
-            // Echo what the client already sent; close once it pauses, or after GRACE.
-            let noticed = *stop_noticed.get_or_insert_with(Instant::now);
-            if timed_out || noticed.elapsed() > GRACE {
-                let _ = stream.write_all(b"server shutting down; goodbye\n");
-                return Ok((total, "server shutting down"));
-            }
-        } else if last_heard.elapsed() >= idle_timeout {
-            let message = format!("closing: idle for {} s\n", idle_timeout.as_secs());
-            let _ = stream.write_all(message.as_bytes());
-            return Ok((total, "idle timeout"));
         }
     }
 }
