@@ -126,7 +126,7 @@ pub struct Server {
 
 impl Server {
     /// Starts `program` with `args` and reads the address from its first line,
-    /// `listening on ADDRESS`.
+    /// `listening on ADDRESS` (and maybe more words).
     pub fn start(program: &Path, args: &[&str]) -> Server {
         let mut child = Command::new(program)
             .args(args)
@@ -165,6 +165,9 @@ impl Server {
         let first = server.wait_for_line("listening on ");
         server.addr = first
             .trim_start_matches("listening on ")
+            .split(' ')
+            .next()
+            .unwrap_or_default()
             .parse()
             .unwrap_or_else(|e| panic!("first line `{first}` has no address: {e}"));
         server

@@ -1,0 +1,233 @@
+use anyhow::{Context, Result, anyhow};
+use std::collections::HashMap;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+mod config;
+use config::Config;
+
+/// How often a worker that is waiting for data wakes up to check whether the server is
+/// stopping or the client has been idle too long.
+const TICK: Duration = Duration::from_millis(100);
+/// How long connections may take to finish once the server is stopping.
+const GRACE: Duration = Duration::from_secs(2);
+/// How long the server waits for a client to make room for its echo.
+const SLOW_READER: Duration = Duration::from_secs(2);
+
+/// Every connection a worker is serving, by client address, so that shutdown can reach
+/// them all.
+type Connections = Mutex<HashMap<SocketAddr, TcpStream>>;
+
+/// What the workers share.
+struct Shared {
+    config: Config,
+    stopping: Arc<AtomicBool>,
+    connections: Connections,
+    busy: AtomicUsize,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// ANCHOR: run
+fn run() -> Result<()> {
+    let config = Config::from_args()?;
+    let listener = TcpListener::bind(config.addr).map_err(|e| match e.kind() {
+        ErrorKind::AddrInUse => anyhow!(
+            "address {} is already in use; pass another address",
+            config.addr
+        ),
+        _ => anyhow!(e).context(format!("cannot listen on {}", config.addr)),
+    })?;
+    let addr = listener.local_addr()?;
+    println!(
+        "listening on {addr} with {} workers and room for {} waiting clients",
+        config.workers, config.queue
+    );
+
+    let stopping = Arc::new(AtomicBool::new(false));
+    on_ctrl_c(addr, Arc::clone(&stopping))?;
+    let (queue, jobs) = mpsc::sync_channel::<TcpStream>(config.queue);
+    let jobs = Mutex::new(jobs);
+    let shared = Shared {
+        config,
+        stopping,
+        connections: Connections::default(),
+        busy: AtomicUsize::new(0),
+    };
+
+    thread::scope(|s| {
+        for id in 1..=shared.config.workers {
+            let (jobs, shared) = (&jobs, &shared);
+            s.spawn(move || worker(id, jobs, shared));
+        }
+        for stream in listener.incoming() {
+            if shared.stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            let stream = match stream {
+                Ok(stream) => stream,
+                Err(e) => {
+                    eprintln!("cannot accept a connection: {e}");
+                    thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
+            };
+            enqueue(&queue, stream, &shared);
+        }
+        drop(queue); // workers finish, then find the queue closed and return
+        close_all_after_grace(&shared.connections);
+    }); // the scope joins every worker before it returns
+    println!("stopped");
+    Ok(())
+}
+// ANCHOR_END: run
+
+// ANCHOR: enqueue
+/// Hands a new connection to the workers through the bounded queue, or, when the queue is
+/// full, tells the client the server is busy.
+fn enqueue(queue: &mpsc::SyncSender<TcpStream>, stream: TcpStream, shared: &Shared) {
+    let peer = peer_of(&stream);
+    let all_busy = shared.busy.load(Ordering::SeqCst) >= shared.config.workers;
+    match queue.try_send(stream) {
+        Ok(()) if all_busy => {
+            println!("{peer} waiting: all {} workers busy", shared.config.workers)
+        }
+        Ok(()) => {}
+        Err(TrySendError::Full(mut stream)) => {
+            let (workers, waiting) = (shared.config.workers, shared.config.queue);
+            println!("{peer} refused: {workers} workers busy, {waiting} clients waiting");
+            let message = format!(
+                "server busy: all {workers} workers busy and {waiting} clients waiting; \
+                 try again later\n"
+            );
+            let _ = stream.write_all(message.as_bytes());
+        }
+        Err(TrySendError::Disconnected(_)) => unreachable!("the workers outlive the queue"),
+    }
+}
+// ANCHOR_END: enqueue
+
+// ANCHOR: worker
+fn worker(id: usize, jobs: &Mutex<Receiver<TcpStream>>, shared: &Shared) {
+    loop {
+        // Hold the lock only while taking the next connection, not while serving it:
+        // `recv` waits here, and the guard is dropped at the end of this statement.
+        let next = jobs.lock().expect("no worker panics").recv();
+        let Ok(stream) = next else {
+            return; // the queue is closed: the server is stopping
+        };
+        shared.busy.fetch_add(1, Ordering::SeqCst);
+        serve(id, stream, shared);
+        shared.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+// ANCHOR_END: worker
+
+fn serve(id: usize, mut stream: TcpStream, shared: &Shared) {
+    let accepted = stream
+        .peer_addr()
+        .and_then(|peer| Ok((peer, stream.try_clone()?)));
+    let (peer, handle) = match accepted {
+        Ok(accepted) => accepted,
+        Err(e) => return eprintln!("cannot serve a connection: {e}"),
+    };
+    if shared.stopping.load(Ordering::SeqCst) {
+        let _ = stream.write_all(b"server shutting down; goodbye\n");
+        return println!("{peer} closed at shutdown before it was served");
+    }
+    let connections = &shared.connections;
+    connections
+        .lock()
+        .expect("no worker panics")
+        .insert(peer, handle);
+    println!("{peer} connected (worker {id})");
+    match echo(stream, shared.config.idle_timeout, &shared.stopping) {
+        Ok((bytes, why)) => println!("{peer} disconnected after {bytes} bytes: {why}"),
+        Err(e) => println!("{peer} disconnected: {e:#}"),
+    }
+    connections.lock().expect("no worker panics").remove(&peer);
+}
+
+/// On Ctrl-C (SIGINT) or SIGTERM: set the flag every thread checks, then wake the accept
+/// loop, which is blocked in `accept`, by connecting to it.
+fn on_ctrl_c(addr: SocketAddr, stopping: Arc<AtomicBool>) -> Result<()> {
+    ctrlc::set_handler(move || {
+        stopping.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(addr);
+    })
+    .context("cannot install the Ctrl-C handler")
+}
+
+/// Gives the connections being served GRACE to finish, then shuts down the rest. That
+/// wakes any worker still blocked reading from or writing to them.
+fn close_all_after_grace(connections: &Connections) {
+    let left = connections.lock().expect("no worker panics").len();
+    println!("stopping: waiting for {left} connection(s) to finish");
+    let deadline = Instant::now() + GRACE;
+    while Instant::now() < deadline && !connections.lock().expect("no worker panics").is_empty() {
+        thread::sleep(TICK);
+    }
+    for stream in connections.lock().expect("no worker panics").values() {
+        let _ = stream.shutdown(Shutdown::Both);
+    }
+}
+
+fn peer_of(stream: &TcpStream) -> String {
+    stream
+        .peer_addr()
+        .map_or_else(|_| "(unknown peer)".into(), |a| a.to_string())
+}
+
+/// Echoes until the client closes, stays idle for `idle_timeout`, or the server stops.
+/// Returns the number of bytes echoed and why the connection ended.
+fn echo(
+    mut stream: TcpStream,
+    idle_timeout: Duration,
+    stopping: &AtomicBool,
+) -> Result<(u64, &'static str)> {
+    stream.set_read_timeout(Some(TICK))?;
+    stream.set_write_timeout(Some(SLOW_READER))?;
+    let mut buf = [0; 4096];
+    let mut total = 0;
+    let mut last_heard = Instant::now();
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) if stopping.load(Ordering::SeqCst) => return Ok((total, "closed at shutdown")),
+            Ok(0) => return Ok((total, "client closed the connection")),
+            Ok(n) => {
+                stream
+                    .write_all(&buf[..n])
+                    .context("cannot send the echo back")?;
+                total += n as u64;
+                last_heard = Instant::now();
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if stopping.load(Ordering::SeqCst) {
+                    let _ = stream.write_all(b"server shutting down; goodbye\n");
+                    return Ok((total, "server shutting down"));
+                }
+                if last_heard.elapsed() >= idle_timeout {
+                    let message = format!("closing: idle for {} s\n", idle_timeout.as_secs());
+                    let _ = stream.write_all(message.as_bytes());
+                    return Ok((total, "idle timeout"));
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e).context("cannot read from the client"),
+        }
+    }
+}
