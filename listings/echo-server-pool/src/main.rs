@@ -155,11 +155,12 @@ fn serve(id: usize, mut stream: TcpStream, shared: &Shared) {
         .expect("no worker panics")
         .insert(peer, handle);
     println!("{peer} connected (worker {id})");
-    match echo(stream, shared.config.idle_timeout, &shared.stopping) {
+    let ended = echo(stream, shared.config.idle_timeout, &shared.stopping);
+    connections.lock().expect("no worker panics").remove(&peer);
+    match ended {
         Ok((bytes, why)) => println!("{peer} disconnected after {bytes} bytes: {why}"),
         Err(e) => println!("{peer} disconnected: {e:#}"),
     }
-    connections.lock().expect("no worker panics").remove(&peer);
 }
 
 /// On Ctrl-C (SIGINT) or SIGTERM: set the flag every thread checks, then wake the accept

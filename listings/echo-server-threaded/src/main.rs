@@ -68,8 +68,10 @@ fn run() -> Result<()> {
             }
             let (config, stopping, connections) = (&config, &stopping, &connections);
             s.spawn(move || {
-                serve(stream, peer, config, stopping);
+                println!("{peer} connected");
+                let ended = echo(stream, config.idle_timeout, stopping);
                 connections.lock().expect("no thread panics").remove(&peer);
+                report(peer, ended);
             });
         }
         close_all_after_grace(&connections);
@@ -131,9 +133,8 @@ fn close_all_after_grace(connections: &Connections) {
 }
 // ANCHOR_END: register
 
-fn serve(stream: TcpStream, peer: SocketAddr, config: &Config, stopping: &AtomicBool) {
-    println!("{peer} connected");
-    match echo(stream, config.idle_timeout, stopping) {
+fn report(peer: SocketAddr, ended: Result<(u64, &str)>) {
+    match ended {
         Ok((bytes, why)) => println!("{peer} disconnected after {bytes} bytes: {why}"),
         Err(e) => println!("{peer} disconnected: {e:#}"),
     }
