@@ -222,6 +222,17 @@ impl Server {
         self.child.try_wait().expect("can wait").is_none()
     }
 
+    /// How many threads the server process has now (Linux: from `/proc`).
+    pub fn threads(&self) -> usize {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/PID/status is readable");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:"))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("a Threads: line")
+    }
+
     /// Sends the server SIGINT, as Ctrl-C in its terminal would (only this process, by
     /// its id).
     pub fn interrupt(&self) {

@@ -29,7 +29,8 @@ struct Shared {
     config: Config,
     stopping: Arc<AtomicBool>,
     connections: Connections,
-    busy: AtomicUsize,
+    /// Clients in the queue or being served.
+    clients: AtomicUsize,
 }
 
 fn main() -> ExitCode {
@@ -66,7 +67,7 @@ fn run() -> Result<()> {
         config,
         stopping,
         connections: Connections::default(),
-        busy: AtomicUsize::new(0),
+        clients: AtomicUsize::new(0),
     };
 
     thread::scope(|s| {
@@ -101,13 +102,15 @@ fn run() -> Result<()> {
 /// full, tells the client the server is busy.
 fn enqueue(queue: &mpsc::SyncSender<TcpStream>, stream: TcpStream, shared: &Shared) {
     let peer = peer_of(&stream);
-    let all_busy = shared.busy.load(Ordering::SeqCst) >= shared.config.workers;
+    // With as many clients ahead of it as there are workers, this one has to wait.
+    let ahead = shared.clients.fetch_add(1, Ordering::SeqCst);
     match queue.try_send(stream) {
-        Ok(()) if all_busy => {
+        Ok(()) if ahead >= shared.config.workers => {
             println!("{peer} waiting: all {} workers busy", shared.config.workers)
         }
         Ok(()) => {}
         Err(TrySendError::Full(mut stream)) => {
+            shared.clients.fetch_sub(1, Ordering::SeqCst);
             let (workers, waiting) = (shared.config.workers, shared.config.queue);
             println!("{peer} refused: {workers} workers busy, {waiting} clients waiting");
             let message = format!(
@@ -130,9 +133,8 @@ fn worker(id: usize, jobs: &Mutex<Receiver<TcpStream>>, shared: &Shared) {
         let Ok(stream) = next else {
             return; // the queue is closed: the server is stopping
         };
-        shared.busy.fetch_add(1, Ordering::SeqCst);
         serve(id, stream, shared);
-        shared.busy.fetch_sub(1, Ordering::SeqCst);
+        shared.clients.fetch_sub(1, Ordering::SeqCst);
     }
 }
 // ANCHOR_END: worker

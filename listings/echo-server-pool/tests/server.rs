@@ -69,6 +69,23 @@ fn two_hundred_clients_at_once_are_all_served_by_eight_workers_in_turn() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
+fn the_pool_caps_the_threads_however_many_clients_connect() {
+    let mut server = server(&["--workers", "4", "--queue", "200"]);
+    let mut clients: Vec<TcpStream> = (0..4).map(|_| server.connect()).collect();
+    for _ in 0..4 {
+        server.wait_for_line("connected (worker");
+    }
+    let with_four = server.threads();
+    clients.extend((0..96).map(|_| server.connect()));
+    for _ in 0..96 {
+        server.wait_for_line("waiting: all 4 workers busy");
+    }
+    assert_eq!(server.threads(), with_four, "no thread per client");
+    drop(clients);
+}
+
+#[test]
 fn with_every_worker_held_the_next_client_waits_until_one_leaves() {
     let mut server = server(&["--workers", "2", "--queue", "4"]);
     let mut first = server.connect();

@@ -48,6 +48,19 @@ fn two_hundred_clients_at_once_each_get_their_own_echoes() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
+fn every_connection_has_its_own_thread() {
+    let mut server = server(&[]);
+    let base = server.threads();
+    let clients: Vec<TcpStream> = (0..100).map(|_| server.connect()).collect();
+    for _ in 0..100 {
+        server.wait_for_line("connected");
+    }
+    assert_eq!(server.threads(), base + 100);
+    drop(clients);
+}
+
+#[test]
 fn an_idle_client_does_not_stop_others_being_served() {
     let server = server(&[]);
     let _idle = server.connect();
