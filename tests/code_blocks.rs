@@ -66,8 +66,22 @@ fn compile_fails_with(code: &str, program: &str) -> Result<(), String> {
     }
 }
 
+/// skeptic reports a failed compile by panicking with the whole rustc command line,
+/// thousands of characters of `--extern`; the compiler's own errors are printed before
+/// it. Keep the errors, drop the command line.
+fn quiet_command_lines() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload().downcast_ref::<String>().map(String::as_str);
+        if !message.is_some_and(|m| m.starts_with("Command failed:")) {
+            default(info);
+        }
+    }));
+}
+
 #[test]
 fn every_rust_block_in_both_editions_compiles_and_runs() {
+    quiet_command_lines();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // (how to check, program) -> where readers see it
     let mut programs: BTreeMap<(Check, String), Vec<String>> = BTreeMap::new();

@@ -1,4 +1,4 @@
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -8,9 +8,6 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
-
-mod config;
-use config::Config;
 
 /// How often a connection thread waiting for a line checks whether the server is stopping.
 const TICK: Duration = Duration::from_millis(100);
@@ -259,5 +256,47 @@ fn clean_name(line: &[u8], peer: SocketAddr) -> String {
         format!("guest-{}", peer.port())
     } else {
         name
+    }
+}
+
+/// Command-line options: `chat-server [ADDRESS] [--max-connections N] [--max-line BYTES]`.
+struct Config {
+    addr: SocketAddr,
+    max_connections: usize,
+    max_line: usize,
+}
+
+impl Config {
+    fn from_args() -> Result<Config> {
+        let mut config = Config {
+            addr: "127.0.0.1:12345".parse()?,
+            max_connections: 100,
+            max_line: 1024,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut number = |option: &str| -> Result<usize> {
+                let value = args
+                    .next()
+                    .with_context(|| format!("{option} needs a number"))?;
+                value
+                    .parse()
+                    .with_context(|| format!("{option} takes a whole number, not `{value}`"))
+            };
+            match arg.as_str() {
+                "--max-connections" => config.max_connections = number(&arg)?,
+                "--max-line" => config.max_line = number(&arg)?.max(1),
+                _ if arg.starts_with("--") => bail!(
+                    "unknown option {arg}; usage: [ADDRESS] [--max-connections N] \
+                     [--max-line BYTES]"
+                ),
+                _ => {
+                    config.addr = arg.parse().with_context(|| {
+                        format!("`{arg}` is not an address like 127.0.0.1:12345")
+                    })?
+                }
+            }
+        }
+        Ok(config)
     }
 }

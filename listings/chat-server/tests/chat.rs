@@ -148,6 +148,28 @@ fn a_line_that_is_too_long_gets_a_message_and_the_others_go_on() {
 }
 
 #[test]
+fn a_client_that_stops_reading_is_dropped_instead_of_holding_up_the_room() {
+    let mut server = server(&[]);
+    let mut alice = Client::join(&server, "alice", 0);
+    let _mallory = Client::join(&server, "mallory", 1); // never reads another byte
+    assert_eq!(alice.text(), "* mallory joined\n");
+    let line = format!("{}\n", "z".repeat(1000));
+    let mut speaker = alice.stream.try_clone().unwrap();
+    let talker = thread::spawn(move || {
+        // Enough to fill mallory's socket buffers and then the outbox; stops when the
+        // server has dropped mallory (or after 50 MB, which would fail below).
+        for _ in 0..50_000 {
+            if speaker.write_all(line.as_bytes()).is_err() {
+                break;
+            }
+        }
+    });
+    server.wait_for_line("(mallory) is too slow to keep up; disconnecting");
+    assert_eq!(alice.text(), "* mallory left\n");
+    talker.join().unwrap();
+}
+
+#[test]
 fn lines_are_bytes_and_need_not_be_utf8() {
     let server = server(&[]);
     let mut alice = Client::join(&server, "alice", 0);

@@ -1,4 +1,4 @@
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -8,9 +8,6 @@ use std::sync::mpsc::{self, Receiver, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-
-mod config;
-use config::Config;
 
 /// How often a worker that is waiting for data wakes up to check whether the server is
 /// stopping or the client has been idle too long.
@@ -204,6 +201,7 @@ fn echo(
 ) -> Result<(u64, &'static str)> {
     stream.set_read_timeout(Some(TICK))?;
     stream.set_write_timeout(Some(SLOW_READER))?;
+    stream.set_nodelay(true)?; // send each echo at once; see the chapter on Nagle's algorithm
     let mut buf = [0; 4096];
     let mut total = 0;
     let mut last_heard = Instant::now();
@@ -232,5 +230,50 @@ fn echo(
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) => return Err(e).context("cannot read from the client"),
         }
+    }
+}
+
+/// Command-line options: `echo-server-pool [ADDRESS] [--workers N] [--queue N] [--idle-timeout SECONDS]`.
+struct Config {
+    addr: SocketAddr,
+    workers: usize,
+    queue: usize,
+    idle_timeout: Duration,
+}
+
+impl Config {
+    fn from_args() -> Result<Config> {
+        let mut config = Config {
+            addr: "127.0.0.1:12345".parse()?,
+            workers: 8,
+            queue: 64,
+            idle_timeout: Duration::from_secs(30),
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut number = |option: &str| -> Result<u64> {
+                let value = args
+                    .next()
+                    .with_context(|| format!("{option} needs a number"))?;
+                value
+                    .parse()
+                    .with_context(|| format!("{option} takes a whole number, not `{value}`"))
+            };
+            match arg.as_str() {
+                "--workers" => config.workers = number(&arg)?.max(1) as usize,
+                "--queue" => config.queue = number(&arg)? as usize,
+                "--idle-timeout" => config.idle_timeout = Duration::from_secs(number(&arg)?),
+                _ if arg.starts_with("--") => bail!(
+                    "unknown option {arg}; usage: [ADDRESS] [--workers N] [--queue N] \
+                     [--idle-timeout SECONDS]"
+                ),
+                _ => {
+                    config.addr = arg.parse().with_context(|| {
+                        format!("`{arg}` is not an address like 127.0.0.1:12345")
+                    })?
+                }
+            }
+        }
+        Ok(config)
     }
 }

@@ -1,4 +1,4 @@
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -7,9 +7,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-
-mod config;
-use config::Config;
 
 /// How often a connection thread that is waiting for data wakes up to check whether the
 /// server is stopping or the client has been idle too long.
@@ -118,6 +115,9 @@ fn register(connections: &Connections, stream: &TcpStream, peer: SocketAddr, max
     }
 }
 
+// ANCHOR_END: register
+
+// ANCHOR: close
 /// Gives the open connections GRACE to finish, then shuts down the rest. That wakes any
 /// thread still blocked reading from or writing to them.
 fn close_all_after_grace(connections: &Connections) {
@@ -131,7 +131,7 @@ fn close_all_after_grace(connections: &Connections) {
         let _ = stream.shutdown(Shutdown::Both);
     }
 }
-// ANCHOR_END: register
+// ANCHOR_END: close
 
 fn report(peer: SocketAddr, ended: Result<(u64, &str)>) {
     match ended {
@@ -150,6 +150,7 @@ fn echo(
 ) -> Result<(u64, &'static str)> {
     stream.set_read_timeout(Some(TICK))?;
     stream.set_write_timeout(Some(SLOW_READER))?;
+    stream.set_nodelay(true)?; // send each echo at once; see the chapter on Nagle's algorithm
     let mut buf = [0; 4096];
     let mut total = 0;
     let mut last_heard = Instant::now();
@@ -182,3 +183,45 @@ fn echo(
     }
 }
 // ANCHOR_END: echo
+
+/// Command-line options: `echo-server-threaded [ADDRESS] [--max-connections N] [--idle-timeout SECONDS]`.
+struct Config {
+    addr: SocketAddr,
+    max_connections: usize,
+    idle_timeout: Duration,
+}
+
+impl Config {
+    fn from_args() -> Result<Config> {
+        let mut config = Config {
+            addr: "127.0.0.1:12345".parse()?,
+            max_connections: 1000,
+            idle_timeout: Duration::from_secs(30),
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut number = |option: &str| -> Result<u64> {
+                let value = args
+                    .next()
+                    .with_context(|| format!("{option} needs a number"))?;
+                value
+                    .parse()
+                    .with_context(|| format!("{option} takes a whole number, not `{value}`"))
+            };
+            match arg.as_str() {
+                "--max-connections" => config.max_connections = number(&arg)? as usize,
+                "--idle-timeout" => config.idle_timeout = Duration::from_secs(number(&arg)?),
+                _ if arg.starts_with("--") => bail!(
+                    "unknown option {arg}; usage: [ADDRESS] [--max-connections N] \
+                     [--idle-timeout SECONDS]"
+                ),
+                _ => {
+                    config.addr = arg.parse().with_context(|| {
+                        format!("`{arg}` is not an address like 127.0.0.1:12345")
+                    })?
+                }
+            }
+        }
+        Ok(config)
+    }
+}

@@ -53,6 +53,7 @@ fn run() -> Result<()> {
 // ANCHOR: echo
 /// Sends back every byte the client sends, until the client closes its side.
 fn echo(mut stream: TcpStream) -> Result<u64> {
+    stream.set_nodelay(true)?; // send each piece of the echo at once, without waiting
     let mut buf = [0; 4096];
     let mut total = 0;
     loop {
