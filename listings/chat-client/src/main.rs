@@ -26,18 +26,21 @@ fn run() -> Result<()> {
             _ => bail!("unknown argument {arg}; {USAGE}"),
         }
     }
-    let addr: SocketAddr = addr
-        .parse()
-        .with_context(|| format!("`{addr}` is not an address like {DEFAULT_ADDR}"))?;
+    let addr: SocketAddr = addr.parse().with_context(|| {
+        format!("`{addr}` is not an address like {DEFAULT_ADDR}")
+    })?;
     let stream = TcpStream::connect(addr).map_err(|e| match e.kind() {
         ErrorKind::ConnectionRefused => {
-            anyhow!("cannot connect to {addr}: connection refused; is the server running?")
+            anyhow!(
+                "cannot connect to {addr}: connection refused; \
+                 is the server running?"
+            )
         }
         _ => anyhow!(e).context(format!("cannot connect to {addr}")),
     })?;
 
-    // A second thread sends what you type. It has its own handle to the connection, so
-    // that it can outlive this function's borrow of `stream`.
+    // A second thread sends what you type. It has its own handle to the connection,
+    // so that it can outlive this function's borrow of `stream`.
     let sending = stream.try_clone()?;
     thread::spawn(move || {
         let mut buf = [0; 4096];
@@ -51,9 +54,10 @@ fn run() -> Result<()> {
         let _ = sending.shutdown(Shutdown::Write);
     });
 
-    // This thread prints what the server sends until it closes the connection. Then `main`
-    // returns, which ends the program, and with it the sending thread if it is still
-    // waiting for input.
-    io::copy(&mut &stream, &mut io::stdout().lock()).context("lost the connection")?;
+    // This thread prints what the server sends until it closes the connection. Then
+    // `main` returns, which ends the program, and with it the sending thread if it
+    // is still waiting for input.
+    io::copy(&mut &stream, &mut io::stdout().lock())
+        .context("lost the connection")?;
     Ok(())
 }

@@ -44,6 +44,8 @@ fn connection_refused_is_one_clear_line() {
     assert!(!finished.status.success());
     assert_eq!(
         finished.stderr,
-        format!("error: cannot connect to {addr}: connection refused; is the server running?\n")
+        format!(
+            "error: cannot connect to {addr}: connection refused; is the server running?\n"
+        )
     );
 }

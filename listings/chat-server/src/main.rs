@@ -9,9 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-/// How often a connection thread waiting for a line checks whether the server is stopping.
+/// How often a connection thread waiting for a line checks whether the server is
+/// stopping.
 const TICK: Duration = Duration::from_millis(100);
-/// How many messages may wait for a client before it counts as too slow and is dropped.
+/// How many messages may wait for a client before it counts as too slow and is
+/// dropped.
 const OUTBOX: usize = 256;
 /// How long a name may be, in characters.
 const MAX_NAME: usize = 32;
@@ -65,16 +67,20 @@ fn run() -> Result<()> {
             if stopping.load(Ordering::SeqCst) {
                 break;
             }
-            let (stream, peer) = match stream.and_then(|s| s.peer_addr().map(|a| (s, a))) {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    eprintln!("cannot accept a connection: {e}");
-                    thread::sleep(Duration::from_millis(100));
-                    continue;
-                }
-            };
+            let (stream, peer) =
+                match stream.and_then(|s| s.peer_addr().map(|a| (s, a))) {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        eprintln!("cannot accept a connection: {e}");
+                        thread::sleep(Duration::from_millis(100));
+                        continue;
+                    }
+                };
             if open.load(Ordering::SeqCst) >= config.max_connections {
-                println!("{peer} refused: {} clients already", config.max_connections);
+                println!(
+                    "{peer} refused: {} clients already",
+                    config.max_connections
+                );
                 let message = format!(
                     "* server full ({} clients); try again later\n",
                     config.max_connections
@@ -98,7 +104,8 @@ fn run() -> Result<()> {
 }
 
 // ANCHOR: chat
-/// One client's whole visit: the name, then every line to everyone else, then goodbye.
+/// One client's whole visit: the name, then every line to everyone else, then
+/// goodbye.
 fn chat(
     stream: TcpStream,
     peer: SocketAddr,
@@ -157,7 +164,8 @@ fn chat(
                 Err(e) => break format!("disconnected: {e}"),
             }
         };
-        leave(room, peer); // drops the outbox: the writer thread sends what is left, then ends
+        // drops the outbox: the writer thread sends what is left, then ends
+        leave(room, peer);
         broadcast(room, peer, format!("* {name} left\n").as_bytes());
         println!("{peer} ({name}) {why}");
     });
@@ -178,14 +186,16 @@ fn leave(room: &Room, peer: SocketAddr) {
     room.lock().expect("no thread panics").remove(&peer);
 }
 
-/// Queues `message` for everyone but `from`. Never waits for a client: the lock is held
-/// only to put messages in outboxes. A client whose outbox is full is too slow to keep
-/// up, and is disconnected instead of holding everyone else back.
+/// Queues `message` for everyone but `from`. Never waits for a client: the lock is
+/// held only to put messages in outboxes. A client whose outbox is full is too slow
+/// to keep up, and is disconnected instead of holding everyone else back.
 fn broadcast(room: &Room, from: SocketAddr, message: &[u8]) {
     let message: Arc<[u8]> = Arc::from(message);
     let members = room.lock().expect("no thread panics");
     for (addr, member) in members.iter().filter(|(addr, _)| **addr != from) {
-        if let Err(TrySendError::Full(_)) = member.outbox.try_send(Arc::clone(&message)) {
+        if let Err(TrySendError::Full(_)) =
+            member.outbox.try_send(Arc::clone(&message))
+        {
             println!(
                 "{addr} ({}) is too slow to keep up; disconnecting",
                 member.name
@@ -213,9 +223,9 @@ fn send_messages(mut stream: &TcpStream, inbox: Receiver<Arc<[u8]>>) {
 }
 
 // ANCHOR: read_line
-/// Reads one line of at most `max` bytes (newline not counted). `Ok(None)` when the client
-/// has closed the connection or the server is stopping; an `InvalidData` error for a line
-/// that is too long.
+/// Reads one line of at most `max` bytes (newline not counted). `Ok(None)` when the
+/// client has closed the connection or the server is stopping; an `InvalidData`
+/// error for a line that is too long.
 fn read_line(
     reader: &mut BufReader<&TcpStream>,
     max: usize,
@@ -232,7 +242,12 @@ fn read_line(
                 return Err(std::io::Error::new(ErrorKind::InvalidData, error));
             }
             Ok(_) => return Ok(Some(line)), // the last line, without a newline
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut
+                ) =>
+            {
                 // No complete line yet; what arrived so far stays in `line`.
                 if stopping.load(Ordering::SeqCst) {
                     return Ok(None);
@@ -259,7 +274,8 @@ fn clean_name(line: &[u8], peer: SocketAddr) -> String {
     }
 }
 
-/// Command-line options: `chat-server [ADDRESS] [--max-connections N] [--max-line BYTES]`.
+/// Command-line options: `chat-server [ADDRESS] [--max-connections N] [--max-line
+/// BYTES]`.
 struct Config {
     addr: SocketAddr,
     max_connections: usize,
@@ -279,9 +295,9 @@ impl Config {
                 let value = args
                     .next()
                     .with_context(|| format!("{option} needs a number"))?;
-                value
-                    .parse()
-                    .with_context(|| format!("{option} takes a whole number, not `{value}`"))
+                value.parse().with_context(|| {
+                    format!("{option} takes a whole number, not `{value}`")
+                })
             };
             match arg.as_str() {
                 "--max-connections" => config.max_connections = number(&arg)?,

@@ -78,7 +78,9 @@ fn three_clients_see_each_others_lines_in_order_and_joins_and_leaves() {
     // Alice and Bob talk at the same time; everyone else sees each one's lines in order.
     let lines = 50;
     thread::scope(|s| {
-        s.spawn(|| (0..lines).for_each(|i| alice.send(format!("a{i}\n").as_bytes())));
+        s.spawn(|| {
+            (0..lines).for_each(|i| alice.send(format!("a{i}\n").as_bytes()))
+        });
         s.spawn(|| (0..lines).for_each(|i| bob.send(format!("b{i}\n").as_bytes())));
     });
     let carol_saw: Vec<String> = (0..2 * lines).map(|_| carol.text()).collect();
@@ -228,9 +230,11 @@ fn shown_output_of_a_session() {
     } else {
         "127.0.0.1:0"
     };
-    let mut server = Server::start(Path::new(env!("CARGO_BIN_EXE_chat-server")), &[addr]);
+    let mut server =
+        Server::start(Path::new(env!("CARGO_BIN_EXE_chat-server")), &[addr]);
     let mut alice = Client::connect(&server);
-    let mut screen = String::from("* welcome! the first line you send is your name\n");
+    let mut screen =
+        String::from("* welcome! the first line you send is your name\n");
     alice.send(b"alice\n");
     screen += &alice.text();
     let mut bob = Client::join(&server, "bob", 1);

@@ -7,15 +7,16 @@ const MESSAGE_SIZE: usize = 1024 * 1024;
 
 fn main() -> Result<()> {
     let addr = std::env::args().nth(1).unwrap_or(DEFAULT_ADDR.to_string());
-    let mut stream =
-        TcpStream::connect(&addr).with_context(|| format!("cannot connect to {addr}"))?;
+    let mut stream = TcpStream::connect(&addr)
+        .with_context(|| format!("cannot connect to {addr}"))?;
 
     // ANCHOR: naive
     let message = vec![b'x'; MESSAGE_SIZE];
     stream.write_all(&message)?;
 
     let mut buf = vec![0; MESSAGE_SIZE]; // room for the whole echo...
-    let n = stream.read(&mut buf)?; // ...but one read returns what has arrived so far
+    // ...but one read returns what has arrived so far
+    let n = stream.read(&mut buf)?;
     println!("sent {} bytes, one read returned {n} bytes", message.len());
     // ANCHOR_END: naive
     Ok(())

@@ -1,5 +1,5 @@
-//! The chapter's claim about echo-client-naive: one `read` does not return the whole
-//! 1 MiB echo, although the buffer has room for it.
+//! The chapter's claim about echo-client-naive: one `read` often does not return the
+//! whole 1 MiB echo, although the buffer has room for it.
 
 use regex::Regex;
 use std::path::Path;
@@ -14,7 +14,8 @@ fn run_against_echo_server() -> String {
 }
 
 fn bytes_returned(output: &str) -> usize {
-    let line = Regex::new(r"^sent 1048576 bytes, one read returned (\d+) bytes\n$").unwrap();
+    let line = Regex::new(r"^sent 1048576 bytes, one read returned (\d+) bytes\n$")
+        .unwrap();
     let caps = line
         .captures(output)
         .unwrap_or_else(|| panic!("unexpected output: {output}"));
@@ -22,14 +23,16 @@ fn bytes_returned(output: &str) -> usize {
 }
 
 #[test]
-fn one_read_returns_only_part_of_a_large_echo() {
-    for _ in 0..3 {
-        let returned = bytes_returned(&run_against_echo_server());
-        assert!(
-            returned > 0 && returned < 1024 * 1024,
-            "one read returned {returned} bytes"
-        );
-    }
+fn one_read_often_returns_only_part_of_a_large_echo() {
+    // Usually part, once in a while all of it: the bug shows in some runs only.
+    let returned: Vec<usize> = (0..5)
+        .map(|_| bytes_returned(&run_against_echo_server()))
+        .collect();
+    assert!(
+        returned.iter().all(|&n| n > 0 && n <= 1024 * 1024),
+        "{returned:?}"
+    );
+    assert!(returned.iter().any(|&n| n < 1024 * 1024), "{returned:?}");
 }
 
 fn any_count(text: &str) -> String {

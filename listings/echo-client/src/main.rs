@@ -36,35 +36,43 @@ fn run() -> Result<()> {
     }
 
     // ANCHOR: connect
-    let addr: SocketAddr = addr
-        .parse()
-        .with_context(|| format!("`{addr}` is not an address like {DEFAULT_ADDR}"))?;
+    let addr: SocketAddr = addr.parse().with_context(|| {
+        format!("`{addr}` is not an address like {DEFAULT_ADDR}")
+    })?;
     let stream = TcpStream::connect(addr).map_err(|e| match e.kind() {
         ErrorKind::ConnectionRefused => {
-            anyhow!("cannot connect to {addr}: connection refused; is the server running?")
+            anyhow!(
+                "cannot connect to {addr}: connection refused; \
+                 is the server running?"
+            )
         }
         _ => anyhow!(e).context(format!("cannot connect to {addr}")),
     })?;
     // ANCHOR_END: connect
 
     // ANCHOR: modes
-    let (sent, received) = if words.is_empty() && (interactive || !io::stdin().is_terminal()) {
-        exchange(&stream, io::stdin())?
-    } else if words.is_empty() {
-        exchange(&stream, "Hello, server!\n".as_bytes())?
-    } else {
-        exchange(&stream, format!("{}\n", words.join(" ")).as_bytes())?
-    };
+    let (sent, received) =
+        if words.is_empty() && (interactive || !io::stdin().is_terminal()) {
+            exchange(&stream, io::stdin())?
+        } else if words.is_empty() {
+            exchange(&stream, "Hello, server!\n".as_bytes())?
+        } else {
+            exchange(&stream, format!("{}\n", words.join(" ")).as_bytes())?
+        };
     if received < sent {
-        bail!("the server closed the connection after echoing {received} of {sent} bytes");
+        bail!(
+            "the server closed the connection after echoing \
+             {received} of {sent} bytes"
+        );
     }
     Ok(())
     // ANCHOR_END: modes
 }
 
 // ANCHOR: exchange
-/// Sends everything `input` holds and, at the same time, prints everything that comes
-/// back, until the server closes the connection. Returns (bytes sent, bytes received).
+/// Sends everything `input` holds and, at the same time, prints everything that
+/// comes back, until the server closes the connection. Returns (bytes sent, bytes
+/// received).
 fn exchange(stream: &TcpStream, mut input: impl Read + Send) -> Result<(u64, u64)> {
     thread::scope(|s| {
         let sender = s.spawn(move || -> Result<u64> {
@@ -80,15 +88,16 @@ fn exchange(stream: &TcpStream, mut input: impl Read + Send) -> Result<(u64, u64
                     .context("cannot send to the server")?;
                 sent += n as u64;
             }
-            // Half-close: "I have nothing more to send", while the echo keeps coming.
+            // Half-close: "I have nothing more to send", while the echo keeps
+            // coming.
             stream
                 .shutdown(Shutdown::Write)
                 .context("cannot close the sending side")?;
             Ok(sent)
         });
 
-        let received =
-            io::copy(&mut &*stream, &mut io::stdout().lock()).context("cannot read the echo");
+        let received = io::copy(&mut &*stream, &mut io::stdout().lock())
+            .context("cannot read the echo");
         let sent = sender.join().expect("the sending thread panicked")?;
         Ok((sent, received?))
     })

@@ -18,7 +18,8 @@ fn echo_server() -> Server {
 #[test]
 fn in_a_terminal_without_words_it_sends_hello_server() {
     let server = echo_server();
-    let finished = testkit::run_in_terminal(client(), &["--addr", &server.addr.to_string()]);
+    let finished =
+        testkit::run_in_terminal(client(), &["--addr", &server.addr.to_string()]);
     assert!(finished.status.success(), "{finished:?}");
     assert_eq!(finished.stdout_text(), "Hello, server!\n");
 }
@@ -27,7 +28,8 @@ fn in_a_terminal_without_words_it_sends_hello_server() {
 fn the_words_given_are_sent_as_one_line() {
     let server = echo_server();
     let addr = server.addr.to_string();
-    let finished = testkit::run(client(), &["--addr", &addr, "안녕하세요,", "server"], b"");
+    let finished =
+        testkit::run(client(), &["--addr", &addr, "안녕하세요,", "server"], b"");
     assert!(finished.status.success(), "{finished:?}");
     assert_eq!(finished.stdout_text(), "안녕하세요, server\n");
 }
@@ -45,7 +47,8 @@ fn piped_lines_are_sent_and_echoed_until_eof() {
 fn a_mebibyte_of_binary_input_comes_back_exactly() {
     let server = echo_server();
     let input = pseudo_random_bytes(1024 * 1024, 7);
-    let finished = testkit::run(client(), &["--addr", &server.addr.to_string()], &input);
+    let finished =
+        testkit::run(client(), &["--addr", &server.addr.to_string()], &input);
     assert!(finished.status.success(), "{finished:?}");
     assert!(
         finished.stdout == input,
@@ -65,7 +68,9 @@ fn connection_refused_is_one_clear_line() {
     assert!(!finished.status.success());
     assert_eq!(
         finished.stderr,
-        format!("error: cannot connect to {addr}: connection refused; is the server running?\n")
+        format!(
+            "error: cannot connect to {addr}: connection refused; is the server running?\n"
+        )
     );
 }
 
@@ -90,7 +95,8 @@ fn a_server_that_closes_early_is_reported() {
         stream.read_to_end(&mut message).unwrap();
         stream.write_all(&message[..5]).unwrap();
     });
-    let finished = testkit::run(client(), &["--addr", &addr, "a", "short", "message"], b"");
+    let finished =
+        testkit::run(client(), &["--addr", &addr, "a", "short", "message"], b"");
     server.join().unwrap();
     assert!(!finished.status.success());
     assert_eq!(finished.stdout, b"a sho");
@@ -103,7 +109,8 @@ fn a_server_that_closes_early_is_reported() {
 #[test]
 fn shown_output_is_current() {
     let server = echo_server();
-    let finished = testkit::run_in_terminal(client(), &["--addr", &server.addr.to_string()]);
+    let finished =
+        testkit::run_in_terminal(client(), &["--addr", &server.addr.to_string()]);
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("output.txt");
     testkit::shown_output(&file, &finished.stdout_text(), testkit::exactly);
 }

@@ -9,16 +9,16 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How often a worker that is waiting for data wakes up to check whether the server is
-/// stopping or the client has been idle too long.
+/// How often a worker that is waiting for data wakes up to check whether the server
+/// is stopping or the client has been idle too long.
 const TICK: Duration = Duration::from_millis(100);
 /// How long connections may take to finish once the server is stopping.
 const GRACE: Duration = Duration::from_secs(2);
 /// How long the server waits for a client to make room for its echo.
 const SLOW_READER: Duration = Duration::from_secs(2);
 
-/// Every connection a worker is serving, by client address, so that shutdown can reach
-/// them all.
+/// Every connection a worker is serving, by client address, so that shutdown can
+/// reach them all.
 type Connections = Mutex<HashMap<SocketAddr, TcpStream>>;
 
 /// What the workers share.
@@ -95,8 +95,8 @@ fn run() -> Result<()> {
 // ANCHOR_END: run
 
 // ANCHOR: enqueue
-/// Hands a new connection to the workers through the bounded queue, or, when the queue is
-/// full, tells the client the server is busy.
+/// Hands a new connection to the workers through the bounded queue, or, when the
+/// queue is full, tells the client the server is busy.
 fn enqueue(queue: &mpsc::SyncSender<TcpStream>, stream: TcpStream, shared: &Shared) {
     let peer = peer_of(&stream);
     // With as many clients ahead of it as there are workers, this one has to wait.
@@ -109,14 +109,19 @@ fn enqueue(queue: &mpsc::SyncSender<TcpStream>, stream: TcpStream, shared: &Shar
         Err(TrySendError::Full(mut stream)) => {
             shared.clients.fetch_sub(1, Ordering::SeqCst);
             let (workers, waiting) = (shared.config.workers, shared.config.queue);
-            println!("{peer} refused: {workers} workers busy, {waiting} clients waiting");
+            println!(
+                "{peer} refused: {workers} workers busy, {waiting} clients waiting"
+            );
             let message = format!(
-                "server busy: all {workers} workers busy and {waiting} clients waiting; \
+                "server busy: all {workers} workers busy and \
+                 {waiting} clients waiting; \
                  try again later\n"
             );
             let _ = stream.write_all(message.as_bytes());
         }
-        Err(TrySendError::Disconnected(_)) => unreachable!("the workers outlive the queue"),
+        Err(TrySendError::Disconnected(_)) => {
+            unreachable!("the workers outlive the queue")
+        }
     }
 }
 // ANCHOR_END: enqueue
@@ -157,13 +162,15 @@ fn serve(id: usize, mut stream: TcpStream, shared: &Shared) {
     let ended = echo(stream, shared.config.idle_timeout, &shared.stopping);
     connections.lock().expect("no worker panics").remove(&peer);
     match ended {
-        Ok((bytes, why)) => println!("{peer} disconnected after {bytes} bytes: {why}"),
+        Ok((bytes, why)) => {
+            println!("{peer} disconnected after {bytes} bytes: {why}")
+        }
         Err(e) => println!("{peer} disconnected: {e:#}"),
     }
 }
 
-/// On Ctrl-C (SIGINT) or SIGTERM: set the flag every thread checks, then wake the accept
-/// loop, which is blocked in `accept`, by connecting to it.
+/// On Ctrl-C (SIGINT) or SIGTERM: set the flag every thread checks, then wake the
+/// accept loop, which is blocked in `accept`, by connecting to it.
 fn on_ctrl_c(addr: SocketAddr, stopping: Arc<AtomicBool>) -> Result<()> {
     ctrlc::set_handler(move || {
         stopping.store(true, Ordering::SeqCst);
@@ -172,13 +179,15 @@ fn on_ctrl_c(addr: SocketAddr, stopping: Arc<AtomicBool>) -> Result<()> {
     .context("cannot install the Ctrl-C handler")
 }
 
-/// Gives the connections being served GRACE to finish, then shuts down the rest. That
-/// wakes any worker still blocked reading from or writing to them.
+/// Gives the connections being served GRACE to finish, then shuts down the rest.
+/// That wakes any worker still blocked reading from or writing to them.
 fn close_all_after_grace(connections: &Connections) {
     let left = connections.lock().expect("no worker panics").len();
     println!("stopping: waiting for {left} connection(s) to finish");
     let deadline = Instant::now() + GRACE;
-    while Instant::now() < deadline && !connections.lock().expect("no worker panics").is_empty() {
+    while Instant::now() < deadline
+        && !connections.lock().expect("no worker panics").is_empty()
+    {
         thread::sleep(TICK);
     }
     for stream in connections.lock().expect("no worker panics").values() {
@@ -192,8 +201,8 @@ fn peer_of(stream: &TcpStream) -> String {
         .map_or_else(|_| "(unknown peer)".into(), |a| a.to_string())
 }
 
-/// Echoes until the client closes, stays idle for `idle_timeout`, or the server stops.
-/// Returns the number of bytes echoed and why the connection ended.
+/// Echoes until the client closes, stays idle for `idle_timeout`, or the server
+/// stops. Returns the number of bytes echoed and why the connection ended.
 fn echo(
     mut stream: TcpStream,
     idle_timeout: Duration,
@@ -201,13 +210,16 @@ fn echo(
 ) -> Result<(u64, &'static str)> {
     stream.set_read_timeout(Some(TICK))?;
     stream.set_write_timeout(Some(SLOW_READER))?;
-    stream.set_nodelay(true)?; // send each echo at once; see the chapter on Nagle's algorithm
+    // send each echo at once; see the chapter on Nagle's algorithm
+    stream.set_nodelay(true)?;
     let mut buf = [0; 4096];
     let mut total = 0;
     let mut last_heard = Instant::now();
     loop {
         match stream.read(&mut buf) {
-            Ok(0) if stopping.load(Ordering::SeqCst) => return Ok((total, "closed at shutdown")),
+            Ok(0) if stopping.load(Ordering::SeqCst) => {
+                return Ok((total, "closed at shutdown"));
+            }
             Ok(0) => return Ok((total, "client closed the connection")),
             Ok(n) => {
                 stream
@@ -216,13 +228,19 @@ fn echo(
                 total += n as u64;
                 last_heard = Instant::now();
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut
+                ) =>
+            {
                 if stopping.load(Ordering::SeqCst) {
                     let _ = stream.write_all(b"server shutting down; goodbye\n");
                     return Ok((total, "server shutting down"));
                 }
                 if last_heard.elapsed() >= idle_timeout {
-                    let message = format!("closing: idle for {} s\n", idle_timeout.as_secs());
+                    let message =
+                        format!("closing: idle for {} s\n", idle_timeout.as_secs());
                     let _ = stream.write_all(message.as_bytes());
                     return Ok((total, "idle timeout"));
                 }
@@ -233,7 +251,8 @@ fn echo(
     }
 }
 
-/// Command-line options: `echo-server-pool [ADDRESS] [--workers N] [--queue N] [--idle-timeout SECONDS]`.
+/// Command-line options: `echo-server-pool [ADDRESS] [--workers N] [--queue N]
+/// [--idle-timeout SECONDS]`.
 struct Config {
     addr: SocketAddr,
     workers: usize,
@@ -255,16 +274,19 @@ impl Config {
                 let value = args
                     .next()
                     .with_context(|| format!("{option} needs a number"))?;
-                value
-                    .parse()
-                    .with_context(|| format!("{option} takes a whole number, not `{value}`"))
+                value.parse().with_context(|| {
+                    format!("{option} takes a whole number, not `{value}`")
+                })
             };
             match arg.as_str() {
                 "--workers" => config.workers = number(&arg)?.max(1) as usize,
                 "--queue" => config.queue = number(&arg)? as usize,
-                "--idle-timeout" => config.idle_timeout = Duration::from_secs(number(&arg)?),
+                "--idle-timeout" => {
+                    config.idle_timeout = Duration::from_secs(number(&arg)?)
+                }
                 _ if arg.starts_with("--") => bail!(
-                    "unknown option {arg}; usage: [ADDRESS] [--workers N] [--queue N] \
+                    "unknown option {arg}; usage: [ADDRESS] [--workers N] \
+                     [--queue N] \
                      [--idle-timeout SECONDS]"
                 ),
                 _ => {

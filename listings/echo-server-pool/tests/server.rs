@@ -40,7 +40,11 @@ fn echoed_within(client: &mut TcpStream, message: &[u8], wait: Duration) -> bool
     let mut buf = vec![0; message.len()];
     let echoed = match client.read_exact(&mut buf) {
         Ok(()) => true,
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => false,
+        Err(e)
+            if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
+        {
+            false
+        }
         Err(e) => panic!("{e}"),
     };
     client.set_read_timeout(Some(LIMIT)).unwrap();
@@ -125,7 +129,8 @@ fn past_the_queue_a_client_is_refused_with_a_message() {
 
 #[test]
 fn the_idle_timeout_frees_a_worker_for_a_waiting_client() {
-    let mut server = server(&["--workers", "1", "--queue", "1", "--idle-timeout", "1"]);
+    let mut server =
+        server(&["--workers", "1", "--queue", "1", "--idle-timeout", "1"]);
     let mut idle = server.connect();
     server.wait_for_line("connected (worker 1)");
     let mut next = server.connect();
@@ -170,7 +175,8 @@ fn shown_output_of_a_session() {
         "127.0.0.1:0"
     };
     let program = Path::new(env!("CARGO_BIN_EXE_echo-server-pool"));
-    let mut server = Server::start(program, &[addr, "--workers", "2", "--queue", "1"]);
+    let mut server =
+        Server::start(program, &[addr, "--workers", "2", "--queue", "1"]);
     let mut first = server.connect();
     server.wait_for_line("(worker");
     let mut second = server.connect();

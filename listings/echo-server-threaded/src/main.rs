@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How often a connection thread that is waiting for data wakes up to check whether the
-/// server is stopping or the client has been idle too long.
+/// How often a connection thread that is waiting for data wakes up to check whether
+/// the server is stopping or the client has been idle too long.
 const TICK: Duration = Duration::from_millis(100);
 /// How long connections may take to finish once the server is stopping.
 const GRACE: Duration = Duration::from_secs(2);
-/// How long the server waits for a client to make room for its echo. A client that sends
-/// but never reads would otherwise hold its thread, and shutdown, forever.
+/// How long the server waits for a client to make room for its echo. A client that
+/// sends but never reads would otherwise hold its thread, and shutdown, forever.
 const SLOW_READER: Duration = Duration::from_secs(2);
 
 fn main() -> ExitCode {
@@ -52,14 +52,15 @@ fn run() -> Result<()> {
             if stopping.load(Ordering::SeqCst) {
                 break;
             }
-            let (stream, peer) = match stream.and_then(|s| s.peer_addr().map(|a| (s, a))) {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    eprintln!("cannot accept a connection: {e}");
-                    thread::sleep(Duration::from_millis(100));
-                    continue;
-                }
-            };
+            let (stream, peer) =
+                match stream.and_then(|s| s.peer_addr().map(|a| (s, a))) {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        eprintln!("cannot accept a connection: {e}");
+                        thread::sleep(Duration::from_millis(100));
+                        continue;
+                    }
+                };
             if !register(&connections, &stream, peer, config.max_connections) {
                 continue;
             }
@@ -79,8 +80,8 @@ fn run() -> Result<()> {
 // ANCHOR_END: run
 
 // ANCHOR: ctrl_c
-/// On Ctrl-C (SIGINT) or SIGTERM: set the flag every thread checks, then wake the accept
-/// loop, which is blocked in `accept`, by connecting to it.
+/// On Ctrl-C (SIGINT) or SIGTERM: set the flag every thread checks, then wake the
+/// accept loop, which is blocked in `accept`, by connecting to it.
 fn on_ctrl_c(addr: SocketAddr, stopping: Arc<AtomicBool>) -> Result<()> {
     ctrlc::set_handler(move || {
         stopping.store(true, Ordering::SeqCst);
@@ -91,15 +92,21 @@ fn on_ctrl_c(addr: SocketAddr, stopping: Arc<AtomicBool>) -> Result<()> {
 // ANCHOR_END: ctrl_c
 
 // ANCHOR: register
-/// Adds a new connection to `connections`, or, when there are `max` already, tells the
-/// client so and returns `false`. The lock is held only for this bookkeeping, never
-/// while a thread waits for a client.
-fn register(connections: &Connections, stream: &TcpStream, peer: SocketAddr, max: usize) -> bool {
+/// Adds a new connection to `connections`, or, when there are `max` already, tells
+/// the client so and returns `false`. The lock is held only for this bookkeeping,
+/// never while a thread waits for a client.
+fn register(
+    connections: &Connections,
+    stream: &TcpStream,
+    peer: SocketAddr,
+    max: usize,
+) -> bool {
     let mut open = connections.lock().expect("no thread panics");
     if open.len() >= max {
         drop(open);
         println!("{peer} refused: already {max} connections");
-        let message = format!("server busy: {max} connections already; try again later\n");
+        let message =
+            format!("server busy: {max} connections already; try again later\n");
         let _ = (&*stream).write_all(message.as_bytes());
         return false;
     }
@@ -118,13 +125,15 @@ fn register(connections: &Connections, stream: &TcpStream, peer: SocketAddr, max
 // ANCHOR_END: register
 
 // ANCHOR: close
-/// Gives the open connections GRACE to finish, then shuts down the rest. That wakes any
-/// thread still blocked reading from or writing to them.
+/// Gives the open connections GRACE to finish, then shuts down the rest. That wakes
+/// any thread still blocked reading from or writing to them.
 fn close_all_after_grace(connections: &Connections) {
     let left = connections.lock().expect("no thread panics").len();
     println!("stopping: waiting for {left} connection(s) to finish");
     let deadline = Instant::now() + GRACE;
-    while Instant::now() < deadline && !connections.lock().expect("no thread panics").is_empty() {
+    while Instant::now() < deadline
+        && !connections.lock().expect("no thread panics").is_empty()
+    {
         thread::sleep(TICK);
     }
     for stream in connections.lock().expect("no thread panics").values() {
@@ -135,14 +144,16 @@ fn close_all_after_grace(connections: &Connections) {
 
 fn report(peer: SocketAddr, ended: Result<(u64, &str)>) {
     match ended {
-        Ok((bytes, why)) => println!("{peer} disconnected after {bytes} bytes: {why}"),
+        Ok((bytes, why)) => {
+            println!("{peer} disconnected after {bytes} bytes: {why}")
+        }
         Err(e) => println!("{peer} disconnected: {e:#}"),
     }
 }
 
 // ANCHOR: echo
-/// Echoes until the client closes, stays idle for `idle_timeout`, or the server stops.
-/// Returns the number of bytes echoed and why the connection ended.
+/// Echoes until the client closes, stays idle for `idle_timeout`, or the server
+/// stops. Returns the number of bytes echoed and why the connection ended.
 fn echo(
     mut stream: TcpStream,
     idle_timeout: Duration,
@@ -150,13 +161,16 @@ fn echo(
 ) -> Result<(u64, &'static str)> {
     stream.set_read_timeout(Some(TICK))?;
     stream.set_write_timeout(Some(SLOW_READER))?;
-    stream.set_nodelay(true)?; // send each echo at once; see the chapter on Nagle's algorithm
+    // send each echo at once; see the chapter on Nagle's algorithm
+    stream.set_nodelay(true)?;
     let mut buf = [0; 4096];
     let mut total = 0;
     let mut last_heard = Instant::now();
     loop {
         match stream.read(&mut buf) {
-            Ok(0) if stopping.load(Ordering::SeqCst) => return Ok((total, "closed at shutdown")),
+            Ok(0) if stopping.load(Ordering::SeqCst) => {
+                return Ok((total, "closed at shutdown"));
+            }
             Ok(0) => return Ok((total, "client closed the connection")),
             Ok(n) => {
                 stream
@@ -165,14 +179,21 @@ fn echo(
                 total += n as u64;
                 last_heard = Instant::now();
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                // Nothing arrived for a TICK: a moment to look at the clock and the flag.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut
+                ) =>
+            {
+                // Nothing arrived for a TICK: a moment to look at the clock and the
+                // flag.
                 if stopping.load(Ordering::SeqCst) {
                     let _ = stream.write_all(b"server shutting down; goodbye\n");
                     return Ok((total, "server shutting down"));
                 }
                 if last_heard.elapsed() >= idle_timeout {
-                    let message = format!("closing: idle for {} s\n", idle_timeout.as_secs());
+                    let message =
+                        format!("closing: idle for {} s\n", idle_timeout.as_secs());
                     let _ = stream.write_all(message.as_bytes());
                     return Ok((total, "idle timeout"));
                 }
@@ -184,7 +205,8 @@ fn echo(
 }
 // ANCHOR_END: echo
 
-/// Command-line options: `echo-server-threaded [ADDRESS] [--max-connections N] [--idle-timeout SECONDS]`.
+/// Command-line options: `echo-server-threaded [ADDRESS] [--max-connections N]
+/// [--idle-timeout SECONDS]`.
 struct Config {
     addr: SocketAddr,
     max_connections: usize,
@@ -204,13 +226,17 @@ impl Config {
                 let value = args
                     .next()
                     .with_context(|| format!("{option} needs a number"))?;
-                value
-                    .parse()
-                    .with_context(|| format!("{option} takes a whole number, not `{value}`"))
+                value.parse().with_context(|| {
+                    format!("{option} takes a whole number, not `{value}`")
+                })
             };
             match arg.as_str() {
-                "--max-connections" => config.max_connections = number(&arg)? as usize,
-                "--idle-timeout" => config.idle_timeout = Duration::from_secs(number(&arg)?),
+                "--max-connections" => {
+                    config.max_connections = number(&arg)? as usize
+                }
+                "--idle-timeout" => {
+                    config.idle_timeout = Duration::from_secs(number(&arg)?)
+                }
                 _ if arg.starts_with("--") => bail!(
                     "unknown option {arg}; usage: [ADDRESS] [--max-connections N] \
                      [--idle-timeout SECONDS]"

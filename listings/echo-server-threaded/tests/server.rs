@@ -187,5 +187,9 @@ fn shown_output_of_a_session() {
     read_to_end(&mut first);
     server.wait_for_exit(LIMIT).expect("exits");
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("output.txt");
-    testkit::shown_output(&file, &(server.log().join("\n") + "\n"), testkit::any_ports);
+    testkit::shown_output(
+        &file,
+        &(server.log().join("\n") + "\n"),
+        testkit::any_ports,
+    );
 }

@@ -20,11 +20,13 @@ fn main() -> ExitCode {
 // ANCHOR: run
 fn run() -> Result<()> {
     let addr = std::env::args().nth(1).unwrap_or(DEFAULT_ADDR.to_string());
-    let addr: SocketAddr = addr
-        .parse()
-        .with_context(|| format!("`{addr}` is not an address like {DEFAULT_ADDR}"))?;
+    let addr: SocketAddr = addr.parse().with_context(|| {
+        format!("`{addr}` is not an address like {DEFAULT_ADDR}")
+    })?;
     let listener = TcpListener::bind(addr).map_err(|e| match e.kind() {
-        ErrorKind::AddrInUse => anyhow!("address {addr} is already in use; pass another address"),
+        ErrorKind::AddrInUse => {
+            anyhow!("address {addr} is already in use; pass another address")
+        }
         _ => anyhow!(e).context(format!("cannot listen on {addr}")),
     })?;
     println!("listening on {}", listener.local_addr()?);
@@ -33,7 +35,8 @@ fn run() -> Result<()> {
         let stream = match stream {
             Ok(stream) => stream,
             Err(e) => {
-                // Out of file descriptors, for one. Wait a little instead of spinning.
+                // Out of file descriptors, for one. Wait a little instead of
+                // spinning.
                 eprintln!("cannot accept a connection: {e}");
                 thread::sleep(Duration::from_millis(100));
                 continue;
@@ -53,7 +56,8 @@ fn run() -> Result<()> {
 // ANCHOR: echo
 /// Sends back every byte the client sends, until the client closes its side.
 fn echo(mut stream: TcpStream) -> Result<u64> {
-    stream.set_nodelay(true)?; // send each piece of the echo at once, without waiting
+    // send each piece of the echo at once, without waiting
+    stream.set_nodelay(true)?;
     let mut buf = [0; 4096];
     let mut total = 0;
     loop {

@@ -167,7 +167,8 @@ fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
 fn a_port_already_in_use_is_one_clear_line() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let finished = testkit::run(Path::new(env!("CARGO_BIN_EXE_echo-server")), &[&addr], b"");
+    let finished =
+        testkit::run(Path::new(env!("CARGO_BIN_EXE_echo-server")), &[&addr], b"");
     assert!(!finished.status.success());
     assert_eq!(
         finished.stderr,
@@ -198,7 +199,8 @@ fn shown_output_of_a_session() {
     } else {
         "127.0.0.1:0"
     };
-    let mut server = Server::start(Path::new(env!("CARGO_BIN_EXE_echo-server")), &[addr]);
+    let mut server =
+        Server::start(Path::new(env!("CARGO_BIN_EXE_echo-server")), &[addr]);
     let client = testkit::binary("echo-client");
     let addr = server.addr.to_string();
     let first = testkit::run_in_terminal(&client, &["--addr", &addr]);
@@ -208,5 +210,9 @@ fn shown_output_of_a_session() {
     assert_eq!(second.stdout_text(), "one\ntwo\n");
     server.wait_for_line("disconnected");
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("output.txt");
-    testkit::shown_output(&file, &(server.log().join("\n") + "\n"), testkit::any_ports);
+    testkit::shown_output(
+        &file,
+        &(server.log().join("\n") + "\n"),
+        testkit::any_ports,
+    );
 }

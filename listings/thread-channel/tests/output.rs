@@ -5,7 +5,8 @@
 use std::path::Path;
 
 fn run() -> String {
-    let finished = testkit::run(Path::new(env!("CARGO_BIN_EXE_thread-channel")), &[], b"");
+    let finished =
+        testkit::run(Path::new(env!("CARGO_BIN_EXE_thread-channel")), &[], b"");
     assert!(
         finished.status.success(),
         "thread-channel failed: {finished:?}"

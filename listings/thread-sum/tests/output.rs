@@ -4,7 +4,8 @@
 use std::path::Path;
 
 fn run() -> String {
-    let finished = testkit::run(Path::new(env!("CARGO_BIN_EXE_thread-sum")), &[], b"");
+    let finished =
+        testkit::run(Path::new(env!("CARGO_BIN_EXE_thread-sum")), &[], b"");
     assert!(finished.status.success(), "thread-sum failed: {finished:?}");
     finished.stdout_text()
 }
