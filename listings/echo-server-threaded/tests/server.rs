@@ -51,12 +51,14 @@ fn two_hundred_clients_at_once_each_get_their_own_echoes() {
 #[cfg(target_os = "linux")]
 fn every_connection_has_its_own_thread() {
     let mut server = server(&[]);
-    let base = server.threads();
-    let clients: Vec<TcpStream> = (0..100).map(|_| server.connect()).collect();
-    for _ in 0..100 {
+    let mut clients = vec![server.connect()];
+    server.wait_for_line("connected");
+    let with_one = server.threads();
+    clients.extend((0..99).map(|_| server.connect()));
+    for _ in 0..99 {
         server.wait_for_line("connected");
     }
-    assert_eq!(server.threads(), base + 100);
+    assert_eq!(server.threads(), with_one + 99);
     drop(clients);
 }
 
@@ -192,4 +194,28 @@ fn shown_output_of_a_session() {
         &(server.log().join("\n") + "\n"),
         testkit::any_ports,
     );
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
+    // `prlimit` (util-linux) leaves room for only four open files: the standard
+    // streams and the listener. Accepting a connection then fails with "too many open
+    // files".
+    let program = env!("CARGO_BIN_EXE_echo-server-threaded");
+    let args = ["--nofile=4", "--", program, "127.0.0.1:0"];
+    let mut server = Server::start(Path::new("prlimit"), &args);
+    let _client = server.connect();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let stderr = server.stderr();
+    let failures = stderr
+        .lines()
+        .filter(|l| l.starts_with("cannot accept a connection: "))
+        .count();
+    assert!(stderr.contains("Too many open files"), "{stderr}");
+    assert!(
+        (1..=15).contains(&failures),
+        "{failures} failures in 1 s:\n{stderr}"
+    );
+    assert!(server.is_running());
 }
