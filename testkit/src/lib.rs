@@ -346,3 +346,52 @@ pub fn run_in_terminal(program: &Path, args: &[&str]) -> Finished {
 pub fn updating_outputs() -> bool {
     std::env::var_os("UPDATE_OUTPUTS").is_some()
 }
+
+/// Sends `rounds` messages of different sizes (up to 20,000 bytes, all byte values) and
+/// checks that each comes back byte for byte.
+pub fn exchange(client: &mut TcpStream, seed: u64, rounds: usize) {
+    for round in 0..rounds {
+        let size = 1 + (seed as usize * 7919 + round * 104_729) % 20_000;
+        let message = pseudo_random_bytes(size, seed * 1000 + round as u64);
+        client
+            .write_all(&message)
+            .expect("the server takes the message");
+        let echo = read_n(client, size);
+        assert!(
+            echo == message,
+            "client {seed}, round {round}: echo differs"
+        );
+    }
+}
+
+/// Everything the server still sends until it closes the connection.
+pub fn read_to_end(client: &mut TcpStream) -> Vec<u8> {
+    let mut rest = Vec::new();
+    client
+        .read_to_end(&mut rest)
+        .expect("the connection ends cleanly");
+    rest
+}
+
+/// Starts `program` (a server) with room for only four open files, the standard streams
+/// and the listener, using `prlimit` from util-linux, so that accepting a connection fails
+/// with "too many open files". Checks that the server logs it, waits between attempts
+/// instead of spinning, and keeps running.
+#[cfg(target_os = "linux")]
+pub fn check_accept_back_off(program: &str) {
+    let args = ["--nofile=4", "--", program, "127.0.0.1:0"];
+    let mut server = Server::start(Path::new("prlimit"), &args);
+    let _client = server.connect();
+    thread::sleep(Duration::from_secs(1));
+    let stderr = server.stderr();
+    let failures = stderr
+        .lines()
+        .filter(|l| l.starts_with("cannot accept a connection: "))
+        .count();
+    assert!(stderr.contains("Too many open files"), "{stderr}");
+    assert!(
+        (1..=15).contains(&failures),
+        "{failures} failures in 1 s:\n{stderr}"
+    );
+    assert!(server.is_running());
+}

@@ -1,36 +1,17 @@
 //! The Concurrent servers chapter's claims about echo-server-threaded, over real TCP on
 //! loopback with the binary users run.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{Shutdown, TcpStream};
 use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
-use testkit::{LIMIT, Server, pseudo_random_bytes, read_n};
+use testkit::{LIMIT, Server, exchange, read_to_end};
 
 fn server(options: &[&str]) -> Server {
     let mut args = vec!["127.0.0.1:0"];
     args.extend_from_slice(options);
     Server::start(Path::new(env!("CARGO_BIN_EXE_echo-server-threaded")), &args)
-}
-
-/// Sends `rounds` messages of different sizes and checks each echo, byte for byte.
-fn exchange(client: &mut TcpStream, seed: u64, rounds: usize) {
-    for round in 0..rounds {
-        let size = 1 + (seed as usize * 7919 + round * 104_729) % 20_000;
-        let message = pseudo_random_bytes(size, seed * 1000 + round as u64);
-        client.write_all(&message).unwrap();
-        assert!(
-            read_n(client, size) == message,
-            "client {seed}, round {round}: echo differs"
-        );
-    }
-}
-
-fn read_to_end(client: &mut TcpStream) -> Vec<u8> {
-    let mut rest = Vec::new();
-    client.read_to_end(&mut rest).unwrap();
-    rest
 }
 
 #[test]
@@ -199,23 +180,5 @@ fn shown_output_of_a_session() {
 #[test]
 #[cfg(target_os = "linux")]
 fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
-    // `prlimit` (util-linux) leaves room for only four open files: the standard
-    // streams and the listener. Accepting a connection then fails with "too many open
-    // files".
-    let program = env!("CARGO_BIN_EXE_echo-server-threaded");
-    let args = ["--nofile=4", "--", program, "127.0.0.1:0"];
-    let mut server = Server::start(Path::new("prlimit"), &args);
-    let _client = server.connect();
-    std::thread::sleep(std::time::Duration::from_secs(1));
-    let stderr = server.stderr();
-    let failures = stderr
-        .lines()
-        .filter(|l| l.starts_with("cannot accept a connection: "))
-        .count();
-    assert!(stderr.contains("Too many open files"), "{stderr}");
-    assert!(
-        (1..=15).contains(&failures),
-        "{failures} failures in 1 s:\n{stderr}"
-    );
-    assert!(server.is_running());
+    testkit::check_accept_back_off(env!("CARGO_BIN_EXE_echo-server-threaded"));
 }
