@@ -1,0 +1,146 @@
+//! echo-bench against the book's servers (a short smoke run each: every echo checked,
+//! nothing wrong, valid JSON) and against servers that are broken on purpose, whose
+//! faults it must report and fail on.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::thread;
+use testkit::Server;
+
+fn bench(addr: &str, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec![
+        "--addr",
+        addr,
+        "--duration",
+        "1s",
+        "--stall",
+        "500ms",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let finished =
+        testkit::run(Path::new(env!("CARGO_BIN_EXE_echo-bench")), &args, b"");
+    let report = serde_json::from_slice(&finished.stdout)
+        .unwrap_or_else(|e| panic!("--json output is not JSON ({e}): {finished:?}"));
+    (finished.status.code(), report)
+}
+
+fn smoke(package: &str, server_args: &[&str], connections: &str) {
+    let server = Server::start(&testkit::binary(package), server_args);
+    let (code, report) =
+        bench(&server.addr.to_string(), &["--connections", connections]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report["round_trips"].as_u64().unwrap() > 100, "{report}");
+    for problem in [
+        "mismatches",
+        "stalls",
+        "early_eofs",
+        "errors",
+        "connections_got_nothing",
+    ] {
+        assert_eq!(report[problem], 0, "{problem}: {report}");
+    }
+    let latency = &report["latency_us"];
+    assert!(
+        latency["p50"].as_u64() <= latency["p99"].as_u64(),
+        "{report}"
+    );
+}
+
+#[test]
+fn smoke_run_against_the_sequential_server() {
+    smoke("echo-server", &["127.0.0.1:0"], "1");
+}
+
+#[test]
+fn smoke_run_against_the_threaded_server() {
+    smoke("echo-server-threaded", &["127.0.0.1:0"], "8");
+}
+
+#[test]
+fn smoke_run_against_the_pool_server() {
+    smoke("echo-server-pool", &["127.0.0.1:0", "--workers", "8"], "8");
+}
+
+#[test]
+fn a_pool_that_starves_clients_shows_in_the_report() {
+    let server = Server::start(
+        &testkit::binary("echo-server-pool"),
+        &["127.0.0.1:0", "--workers", "2"],
+    );
+    let (code, report) = bench(&server.addr.to_string(), &["--connections", "5"]);
+    assert_eq!(code, Some(2), "{report}");
+    assert_eq!(report["connections_served"], 2, "{report}");
+    assert_eq!(report["connections_got_nothing"], 3, "{report}");
+    assert_eq!(report["stalls"], 3, "{report}");
+}
+
+/// A one-connection server that runs `serve` on its connection.
+fn broken_server(serve: fn(std::net::TcpStream)) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            serve(stream);
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_server_that_corrupts_a_byte_is_reported() {
+    let addr = broken_server(|mut stream| {
+        let mut buf = [0; 64];
+        let mut echoed = 0u64;
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            for byte in &mut buf[..n] {
+                echoed += 1;
+                if echoed == 1000 {
+                    *byte ^= 1; // one flipped bit in the thousandth byte
+                }
+            }
+            if stream.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+    });
+    let (code, report) = bench(&addr, &["--connections", "1"]);
+    assert_eq!(code, Some(2), "{report}");
+    assert_eq!(report["mismatches"], 1, "{report}");
+}
+
+#[test]
+fn a_server_that_stops_answering_is_reported() {
+    let addr = broken_server(|mut stream| {
+        let mut buf = [0; 64];
+        for _ in 0..10 {
+            let Ok(n @ 1..) = stream.read(&mut buf) else {
+                return;
+            };
+            if stream.write_all(&buf[..n]).is_err() {
+                return;
+            }
+        }
+        // Then it goes silent, but keeps the connection open.
+        thread::sleep(std::time::Duration::from_secs(3));
+    });
+    let (code, report) = bench(&addr, &["--connections", "1"]);
+    assert_eq!(code, Some(2), "{report}");
+    assert_eq!(report["stalls"], 1, "{report}");
+    assert_eq!(report["connections_served"], 1, "{report}");
+}
+
+#[test]
+fn a_server_that_closes_early_is_reported() {
+    let addr = broken_server(|mut stream| {
+        let mut buf = [0; 100];
+        let _ = stream.read(&mut buf); // reads part of a message and hangs up
+    });
+    let (code, report) = bench(&addr, &["--connections", "1"]);
+    assert_eq!(code, Some(2), "{report}");
+    assert_eq!(
+        report["early_eofs"].as_u64().unwrap() + report["errors"].as_u64().unwrap(),
+        1
+    );
+}
