@@ -373,13 +373,15 @@ pub fn read_to_end(client: &mut TcpStream) -> Vec<u8> {
     rest
 }
 
-/// Starts `program` (a server) with room for only four open files, the standard streams
-/// and the listener, using `prlimit` from util-linux, so that accepting a connection fails
-/// with "too many open files". Checks that the server logs it, waits between attempts
-/// instead of spinning, and keeps running.
+/// Starts `program` (a server) with room for only `files` open files, exactly what it
+/// needs to start (for a plain server, four: the standard streams and the listener),
+/// using `prlimit` from util-linux, so that accepting a connection fails with "too many
+/// open files". Checks that the server logs it, waits between attempts instead of
+/// spinning, and keeps running.
 #[cfg(target_os = "linux")]
-pub fn check_accept_back_off(program: &str) {
-    let args = ["--nofile=4", "--", program, "127.0.0.1:0"];
+pub fn check_accept_back_off(program: &str, files: u32) {
+    let nofile = format!("--nofile={files}");
+    let args = [nofile.as_str(), "--", program, "127.0.0.1:0"];
     let mut server = Server::start(Path::new("prlimit"), &args);
     let _client = server.connect();
     thread::sleep(Duration::from_secs(1));

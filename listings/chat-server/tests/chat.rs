@@ -262,5 +262,5 @@ fn shown_output_of_a_session() {
 #[test]
 #[cfg(target_os = "linux")]
 fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
-    testkit::check_accept_back_off(env!("CARGO_BIN_EXE_chat-server"));
+    testkit::check_accept_back_off(env!("CARGO_BIN_EXE_chat-server"), 4);
 }

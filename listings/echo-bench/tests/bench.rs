@@ -64,6 +64,11 @@ fn smoke_run_against_the_pool_server() {
 }
 
 #[test]
+fn smoke_run_against_the_async_server() {
+    smoke("echo-server-async", &["127.0.0.1:0"], "8");
+}
+
+#[test]
 fn a_pool_that_starves_clients_shows_in_the_report() {
     let server = Server::start(
         &testkit::binary("echo-server-pool"),

@@ -197,7 +197,7 @@ fn any_ports_and_workers(text: &str) -> String {
 #[test]
 #[cfg(target_os = "linux")]
 fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
-    testkit::check_accept_back_off(env!("CARGO_BIN_EXE_echo-server-pool"));
+    testkit::check_accept_back_off(env!("CARGO_BIN_EXE_echo-server-pool"), 4);
 }
 
 #[test]

@@ -180,7 +180,7 @@ fn shown_output_of_a_session() {
 #[test]
 #[cfg(target_os = "linux")]
 fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
-    testkit::check_accept_back_off(env!("CARGO_BIN_EXE_echo-server-threaded"));
+    testkit::check_accept_back_off(env!("CARGO_BIN_EXE_echo-server-threaded"), 4);
 }
 
 #[test]

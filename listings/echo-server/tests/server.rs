@@ -141,7 +141,7 @@ fn while_one_client_is_connected_a_second_one_waits() {
 #[test]
 #[cfg(target_os = "linux")]
 fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
-    testkit::check_accept_back_off(env!("CARGO_BIN_EXE_echo-server"));
+    testkit::check_accept_back_off(env!("CARGO_BIN_EXE_echo-server"), 4);
 }
 
 #[test]
