@@ -9,12 +9,15 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
+mod bench;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
   build [--site-url URL]   render both editions into book/ko, book/en and book/index.html
   serve [--port N]         build, serve book/ on http://127.0.0.1:3000 and rebuild on change
-  outputs                  rerun the programs whose output the book shows; refresh those files";
+  outputs                  rerun the programs whose output the book shows; refresh those files
+  bench [--quick]          measure every echo server with echo-bench (release, loopback)";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,6 +42,7 @@ fn main() -> Result<()> {
             serve(&root, port.parse().context("--port takes a number")?)
         }
         Some("outputs") => outputs(&root),
+        Some("bench") => bench::bench(&root, args.iter().any(|a| a == "--quick")),
         _ => bail!("{USAGE}"),
     }
 }
