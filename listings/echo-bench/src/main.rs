@@ -45,12 +45,25 @@ fn ping_pong(
     let mut tally = Tally::default();
     let mut message = vec![0; options.size];
     let mut echo = vec![0; options.size];
-    while Instant::now() < deadline {
+    let mut near_the_end = false;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        if left < options.stall && !near_the_end {
+            // From here on, a round trip that cannot finish by the deadline is cut
+            // off, not counted: a client still waiting at the end "got nothing", it
+            // did not stall.
+            near_the_end = true;
+            let _ = stream.set_read_timeout(Some(left));
+        }
         fill(&mut message, id, tally.round_trips);
         let started = Instant::now();
         let sent = stream.write_all(&message);
         let received = sent.and_then(|()| stream.read_exact(&mut echo));
         match received {
+            Ok(()) if echo == message && Instant::now() > deadline => break, // too late
             Ok(()) if echo == message => {
                 let micros = started.elapsed().as_micros() as u64;
                 let _ = latencies.record(micros.max(1));
@@ -67,7 +80,9 @@ fn ping_pong(
                     ErrorKind::WouldBlock | ErrorKind::TimedOut
                 ) =>
             {
-                tally.stalls += 1;
+                if !near_the_end {
+                    tally.stalls += 1;
+                }
                 break;
             }
             Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
