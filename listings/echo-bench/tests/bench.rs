@@ -149,3 +149,18 @@ fn a_server_that_closes_early_is_reported() {
         1
     );
 }
+
+#[test]
+fn clients_still_waiting_at_the_end_got_nothing() {
+    // The sequential server serves one client; the others wait the whole second (less
+    // than the 2 s stall limit), so they are not stalls, and not served either.
+    let server = Server::start(&testkit::binary("echo-server"), &["127.0.0.1:0"]);
+    let (code, report) = bench(
+        &server.addr.to_string(),
+        &["--connections", "3", "--stall", "2s"],
+    );
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["connections_served"], 1, "{report}");
+    assert_eq!(report["connections_got_nothing"], 2, "{report}");
+    assert_eq!(report["stalls"], 0, "{report}");
+}
