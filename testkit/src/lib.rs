@@ -397,3 +397,57 @@ pub fn check_accept_back_off(program: &str, files: u32) {
     );
     assert!(server.is_running());
 }
+
+/// Starts `program` (a server) with only a client that writes and never reads, sends
+/// SIGINT, and checks that the server still exits with 0 within five seconds.
+pub fn check_shutdown_despite_a_client_that_never_reads(program: &Path) {
+    let mut server = Server::start(program, &["127.0.0.1:0"]);
+    let client = server.connect();
+    let writer = thread::spawn(move || {
+        let chunk = [b'x'; 1000];
+        let started = Instant::now();
+        // Keep writing (and never read) until the server closes the connection.
+        while started.elapsed() < LIMIT && (&client).write_all(&chunk).is_ok() {}
+        let _ = client.shutdown(std::net::Shutdown::Both);
+    });
+    thread::sleep(Duration::from_millis(500));
+    server.interrupt();
+    let started = Instant::now();
+    let status = server
+        .wait_for_exit(LIMIT)
+        .expect("the server exits by itself");
+    assert!(status.success(), "{status:?}");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    writer.join().expect("writer thread");
+}
+
+/// Checks that `program` (a server taking `[ADDRESS] [--idle-timeout SECONDS]`) turns
+/// the usual startup mistakes into one clear line on stderr and a failing exit status.
+pub fn check_startup_mistakes(program: &Path) {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let addr = taken.local_addr().expect("an address").to_string();
+    let cases = [
+        (
+            vec![addr.as_str()],
+            format!("error: address {addr} is already in use; pass another address\n"),
+        ),
+        (
+            vec!["localhost"],
+            "error: `localhost` is not an address like 127.0.0.1:12345: \
+             invalid socket address syntax\n"
+                .to_string(),
+        ),
+        (
+            vec!["--idle-timeout", "soon"],
+            "error: --idle-timeout takes a whole number, not `soon`: \
+             invalid digit found in string\n"
+                .to_string(),
+        ),
+    ];
+    for (args, expected) in cases {
+        let finished = run(program, &args, b"");
+        assert!(!finished.status.success(), "{args:?}");
+        assert_eq!(finished.stderr, expected, "{args:?}");
+    }
+}

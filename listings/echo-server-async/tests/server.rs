@@ -3,7 +3,7 @@
 //! connection cap, idle timeout, messages, clean Ctrl-C and one-line errors.
 
 use std::io::Write;
-use std::net::{Shutdown, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -89,46 +89,15 @@ fn ctrl_c_echoes_what_clients_sent_then_exits_0() {
 
 #[test]
 fn a_client_that_keeps_sending_cannot_hold_up_shutdown() {
-    let mut server = server(&[]);
-    let client = server.connect();
-    let writer = thread::spawn(move || {
-        let chunk = [b'x'; 1000];
-        let started = Instant::now();
-        while started.elapsed() < LIMIT && (&client).write_all(&chunk).is_ok() {}
-        let _ = client.shutdown(Shutdown::Both);
-    });
-    thread::sleep(Duration::from_millis(500));
-    server.interrupt();
-    let started = Instant::now();
-    let status = server
-        .wait_for_exit(LIMIT)
-        .expect("the server exits by itself");
-    assert!(status.success());
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        started.elapsed()
-    );
-    writer.join().unwrap();
+    let program = Path::new(env!("CARGO_BIN_EXE_echo-server-async"));
+    testkit::check_shutdown_despite_a_client_that_never_reads(program);
 }
 
 #[test]
 fn startup_mistakes_are_one_clear_line() {
-    let program = Path::new(env!("CARGO_BIN_EXE_echo-server-async"));
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = taken.local_addr().unwrap().to_string();
-    let finished = testkit::run(program, &[&addr], b"");
-    assert!(!finished.status.success());
-    assert_eq!(
-        finished.stderr,
-        format!("error: address {addr} is already in use; pass another address\n")
-    );
-    let finished = testkit::run(program, &["localhost"], b"");
-    assert_eq!(
-        finished.stderr,
-        "error: `localhost` is not an address like 127.0.0.1:12345: \
-         invalid socket address syntax\n"
-    );
+    testkit::check_startup_mistakes(Path::new(env!(
+        "CARGO_BIN_EXE_echo-server-async"
+    )));
 }
 
 #[test]

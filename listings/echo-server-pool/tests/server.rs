@@ -201,32 +201,14 @@ fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
 }
 
 #[test]
-fn startup_mistakes_are_one_clear_line() {
+fn a_client_that_keeps_sending_cannot_hold_up_shutdown() {
     let program = Path::new(env!("CARGO_BIN_EXE_echo-server-pool"));
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = taken.local_addr().unwrap().to_string();
-    for (args, expected) in [
-        (
-            vec![addr.as_str()],
-            format!(
-                "error: address {addr} is already in use; pass another address\n"
-            ),
-        ),
-        (
-            vec!["localhost"],
-            "error: `localhost` is not an address like 127.0.0.1:12345: \
-             invalid socket address syntax\n"
-                .to_string(),
-        ),
-        (
-            vec!["--idle-timeout", "soon"],
-            "error: --idle-timeout takes a whole number, not `soon`: \
-             invalid digit found in string\n"
-                .to_string(),
-        ),
-    ] {
-        let finished = testkit::run(program, &args, b"");
-        assert!(!finished.status.success(), "{args:?}");
-        assert_eq!(finished.stderr, expected, "{args:?}");
-    }
+    testkit::check_shutdown_despite_a_client_that_never_reads(program);
+}
+
+#[test]
+fn startup_mistakes_are_one_clear_line() {
+    testkit::check_startup_mistakes(Path::new(env!(
+        "CARGO_BIN_EXE_echo-server-pool"
+    )));
 }

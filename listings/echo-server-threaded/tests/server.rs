@@ -2,7 +2,7 @@
 //! loopback with the binary users run.
 
 use std::io::Write;
-use std::net::{Shutdown, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -123,28 +123,8 @@ fn ctrl_c_echoes_what_clients_sent_then_exits_0() {
 
 #[test]
 fn a_client_that_keeps_sending_cannot_hold_up_shutdown() {
-    let mut server = server(&[]);
-    let client = server.connect();
-    let writer = thread::spawn(move || {
-        let chunk = [b'x'; 1000];
-        let started = Instant::now();
-        // Keep writing (and never read) until the server closes the connection.
-        while started.elapsed() < LIMIT && (&client).write_all(&chunk).is_ok() {}
-        let _ = client.shutdown(Shutdown::Both);
-    });
-    thread::sleep(Duration::from_millis(500));
-    server.interrupt();
-    let started = Instant::now();
-    let status = server
-        .wait_for_exit(LIMIT)
-        .expect("the server exits by itself");
-    assert!(status.success());
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        started.elapsed()
-    );
-    writer.join().unwrap();
+    let program = Path::new(env!("CARGO_BIN_EXE_echo-server-threaded"));
+    testkit::check_shutdown_despite_a_client_that_never_reads(program);
 }
 
 #[test]
@@ -185,31 +165,7 @@ fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
 
 #[test]
 fn startup_mistakes_are_one_clear_line() {
-    let program = Path::new(env!("CARGO_BIN_EXE_echo-server-threaded"));
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = taken.local_addr().unwrap().to_string();
-    for (args, expected) in [
-        (
-            vec![addr.as_str()],
-            format!(
-                "error: address {addr} is already in use; pass another address\n"
-            ),
-        ),
-        (
-            vec!["localhost"],
-            "error: `localhost` is not an address like 127.0.0.1:12345: \
-             invalid socket address syntax\n"
-                .to_string(),
-        ),
-        (
-            vec!["--idle-timeout", "soon"],
-            "error: --idle-timeout takes a whole number, not `soon`: \
-             invalid digit found in string\n"
-                .to_string(),
-        ),
-    ] {
-        let finished = testkit::run(program, &args, b"");
-        assert!(!finished.status.success(), "{args:?}");
-        assert_eq!(finished.stderr, expected, "{args:?}");
-    }
+    testkit::check_startup_mistakes(Path::new(env!(
+        "CARGO_BIN_EXE_echo-server-threaded"
+    )));
 }
