@@ -451,3 +451,31 @@ pub fn check_startup_mistakes(program: &Path) {
         assert_eq!(finished.stderr, expected, "{args:?}");
     }
 }
+
+/// Starts `program` (an echo server), connects an idle client and one that has just sent
+/// a line, sends SIGINT, and checks that each gets what it is owed (the echo, then a
+/// goodbye), the log ends with `stopped`, and the process exits 0 within three seconds.
+pub fn check_ctrl_c(program: &Path) {
+    let mut server = Server::start(program, &["127.0.0.1:0"]);
+    let mut idle = server.connect();
+    let mut talking = server.connect();
+    exchange(&mut talking, 1, 1);
+    talking
+        .write_all(b"sent just before Ctrl-C\n")
+        .expect("the server takes the line");
+    server.wait_for_line("connected");
+    server.wait_for_line("connected");
+    server.interrupt();
+    let goodbye = b"server shutting down; goodbye\n";
+    let mut expected = b"sent just before Ctrl-C\n".to_vec();
+    expected.extend_from_slice(goodbye);
+    assert_eq!(read_to_end(&mut talking), expected);
+    assert_eq!(read_to_end(&mut idle), goodbye);
+    let started = Instant::now();
+    let status = server
+        .wait_for_exit(LIMIT)
+        .expect("the server exits by itself");
+    assert!(status.success(), "{status:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(server.log().last().map(String::as_str), Some("stopped"));
+}

@@ -100,25 +100,7 @@ fn beyond_the_connection_cap_a_client_is_told_and_others_go_on() {
 
 #[test]
 fn ctrl_c_echoes_what_clients_sent_then_exits_0() {
-    let mut server = server(&[]);
-    let mut idle = server.connect();
-    let mut talking = server.connect();
-    exchange(&mut talking, 1, 1);
-    talking.write_all(b"sent just before Ctrl-C\n").unwrap();
-    server.wait_for_line("connected");
-    server.interrupt();
-    let goodbye = b"server shutting down; goodbye\n";
-    let mut expected = b"sent just before Ctrl-C\n".to_vec();
-    expected.extend_from_slice(goodbye);
-    assert_eq!(read_to_end(&mut talking), expected);
-    assert_eq!(read_to_end(&mut idle), goodbye);
-    let started = Instant::now();
-    let status = server
-        .wait_for_exit(LIMIT)
-        .expect("the server exits by itself");
-    assert!(status.success(), "{status:?}");
-    assert!(started.elapsed() < Duration::from_secs(3));
-    assert_eq!(server.log().last().map(String::as_str), Some("stopped"));
+    testkit::check_ctrl_c(Path::new(env!("CARGO_BIN_EXE_echo-server-threaded")));
 }
 
 #[test]
