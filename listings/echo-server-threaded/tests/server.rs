@@ -1,7 +1,6 @@
 //! The Concurrent servers chapter's claims about echo-server-threaded, over real TCP on
 //! loopback with the binary users run.
 
-use std::io::Write;
 use std::net::TcpStream;
 use std::path::Path;
 use std::thread;
