@@ -18,9 +18,21 @@ pub const LIMIT: Duration = Duration::from_secs(10);
 /// The path of a workspace package's binary, built first if needed. Tests use it to start
 /// another package's program, such as the echo server from the client's tests.
 pub fn binary(package: &str) -> PathBuf {
+    built(package, &[], package)
+}
+
+/// The path of one of a package's examples, built first if needed.
+pub fn example(package: &str, name: &str) -> PathBuf {
+    built(package, &["--example", name], name)
+}
+
+/// Builds `package` (with `extra` cargo arguments) and returns the executable of the
+/// target called `name`.
+fn built(package: &str, extra: &[&str], name: &str) -> PathBuf {
     static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
     let mut built = BUILT.get_or_init(Default::default).lock().expect("lock");
-    if let Some(path) = built.get(package) {
+    let key = format!("{package}/{name}");
+    if let Some(path) = built.get(&key) {
         return path.clone();
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -32,21 +44,22 @@ pub fn binary(package: &str) -> PathBuf {
             "--package",
             package,
         ])
+        .args(extra)
         .output()
         .expect("cargo runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "cannot build {package}:\n{}",
+        "cannot build {key}:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
     let executable = Regex::new(r#""executable":"([^"]+)""#).expect("valid regex");
     let path = stdout
         .lines()
-        .filter(|l| l.contains(&format!("\"name\":\"{package}\"")))
+        .filter(|l| l.contains(&format!("\"name\":\"{name}\"")))
         .find_map(|l| executable.captures(l).map(|c| PathBuf::from(&c[1])))
-        .unwrap_or_else(|| panic!("cargo built no binary for {package}"));
-    built.insert(package.to_owned(), path.clone());
+        .unwrap_or_else(|| panic!("cargo built no executable {key}"));
+    built.insert(key, path.clone());
     path
 }
 
@@ -223,8 +236,13 @@ impl Server {
     }
 
     /// How many threads the server process has now (Linux: from `/proc`).
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn threads(&self) -> usize {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
             .expect("/proc/PID/status is readable");
         status
             .lines()

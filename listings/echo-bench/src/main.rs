@@ -5,7 +5,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Barrier, Mutex};
+use std::sync::{Barrier, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -33,12 +33,13 @@ struct Tally {
 
 /// One connection's work: send a message, read exactly as many bytes back, check them,
 /// again and again until `deadline`. Each message is different, so an echo of an
-/// earlier one, a lost byte or a changed one is caught.
+/// earlier one, a lost byte or a changed one is caught. Round trips that start before
+/// `counting` are the warm-up: checked, but not counted.
 fn ping_pong(
-    mut stream: TcpStream,
+    stream: &mut TcpStream,
     id: u64,
     options: &Options,
-    deadline: Instant,
+    (counting, deadline): (Instant, Instant),
     latencies: &mut Histogram<u64>,
     done: &AtomicU64,
 ) -> Tally {
@@ -46,6 +47,7 @@ fn ping_pong(
     let mut message = vec![0; options.size];
     let mut echo = vec![0; options.size];
     let mut near_the_end = false;
+    let mut rounds = 0;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -58,12 +60,14 @@ fn ping_pong(
             near_the_end = true;
             let _ = stream.set_read_timeout(Some(left));
         }
-        fill(&mut message, id, tally.round_trips);
+        fill(&mut message, id, rounds);
+        rounds += 1;
         let started = Instant::now();
         let sent = stream.write_all(&message);
         let received = sent.and_then(|()| stream.read_exact(&mut echo));
         match received {
             Ok(()) if echo == message && Instant::now() > deadline => break, // too late
+            Ok(()) if echo == message && started < counting => {} // warming up
             Ok(()) if echo == message => {
                 let micros = started.elapsed().as_micros() as u64;
                 let _ = latencies.record(micros.max(1));
@@ -125,24 +129,28 @@ fn run() -> Result<Report> {
         stream.set_write_timeout(Some(options.stall))?;
         streams.push(stream);
     }
-    let cpu_before = options.server_pid.map(cpu_time).transpose()?;
 
+    // Every connection counts round trips in the same window, fixed before any of them
+    // starts. With a thousand threads on two cores, a thread (this one too) may wake up
+    // long after it should; a window each thread took from its own clock would move.
+    let window = OnceLock::new();
     let start = Barrier::new(options.connections + 1);
     let done = AtomicU64::new(0);
     let all = Mutex::new((Histogram::<u64>::new(3)?, Vec::new()));
-    let started = thread::scope(|s| {
-        for (id, stream) in streams.into_iter().enumerate() {
-            let (start, done, all, options) = (&start, &done, &all, &options);
+    let (before, sampled) = thread::scope(|s| {
+        for (id, stream) in streams.iter_mut().enumerate() {
+            let (start, window, done, all) = (&start, &window, &done, &all);
+            let options = &options;
             s.spawn(move || {
                 let mut latencies =
                     Histogram::<u64>::new(3).expect("3 digits is valid");
                 start.wait();
-                let deadline = Instant::now() + options.duration;
+                let window = *window.get().expect("set before the start");
                 let tally = ping_pong(
                     stream,
                     id as u64,
                     options,
-                    deadline,
+                    window,
                     &mut latencies,
                     done,
                 );
@@ -151,18 +159,30 @@ fn run() -> Result<Report> {
                 all.1.push(tally);
             });
         }
+        // CPU time and context switches cover the whole run, warm-up included: this
+        // thread may not get the CPU back in time to sample them when counting starts.
+        let before = Usage::both(&options);
+        let sampled = Instant::now();
+        let counting = sampled + options.warmup;
+        let _ = window.set((counting, counting + options.duration));
         start.wait();
-        let started = Instant::now();
-        show_progress(&done, started, options.duration, options.json);
-        started
+        if !options.json && !options.warmup.is_zero() {
+            eprintln!("warming up for {:?}", options.warmup);
+        }
+        thread::sleep(counting.saturating_duration_since(Instant::now()));
+        show_progress(&done, counting, options.duration, options.json);
+        (before, sampled)
     });
-    let elapsed = started.elapsed().as_secs_f64();
-    let cpu_after = options.server_pid.map(cpu_time).transpose()?;
+    // Sampled before the connections close, while the server still has them.
+    let usage = (
+        before?,
+        Usage::both(&options)?,
+        sampled.elapsed().as_secs_f64(),
+    );
+    drop(streams);
 
     let (latencies, tallies) = all.into_inner().expect("no thread panics");
-    let report = Report::new(
-        &options, elapsed, &latencies, &tallies, cpu_before, cpu_after,
-    );
+    let report = Report::new(&options, &latencies, &tallies, usage);
     if options.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -181,7 +201,8 @@ fn show_progress(
 ) {
     let mut last = 0;
     while started.elapsed() < duration {
-        thread::sleep(Duration::from_secs(1).min(duration));
+        let left = duration.saturating_sub(started.elapsed());
+        thread::sleep(Duration::from_secs(1).min(left));
         let now = done.load(Ordering::Relaxed);
         if !quiet {
             let secs = started.elapsed().as_secs_f64();
@@ -191,20 +212,63 @@ fn show_progress(
     }
 }
 
-/// The server's CPU time so far (user + system), from `/proc/PID/stat` (Linux).
-fn cpu_time(pid: u32) -> Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .with_context(|| format!("cannot read the CPU time of process {pid}"))?;
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| -> Result<f64> {
-        Ok(fields.get(i).context("short /proc stat")?.parse::<f64>()?)
-    };
-    // utime and stime are fields 14 and 15 of the file, 12 and 13 here; 100 ticks/s.
-    Ok((ticks(11)? + ticks(12)?) / 100.0)
+/// What a process has used so far, read from `/proc` (Linux).
+#[derive(Clone, Copy)]
+struct Usage {
+    cpu_seconds: f64,
+    context_switches: u64,
+    threads: u64,
+    memory_kib: u64,
+}
+
+/// echo-bench's own usage, and the server's if we know its pid.
+type Sample = (Usage, Option<Usage>);
+
+impl Usage {
+    fn both(options: &Options) -> Result<Sample> {
+        let server = options.server_pid.map(Usage::of).transpose()?;
+        Ok((Usage::of(std::process::id())?, server))
+    }
+
+    fn of(pid: u32) -> Result<Usage> {
+        let read = |file: &str| {
+            std::fs::read_to_string(format!("/proc/{pid}/{file}"))
+                .with_context(|| format!("cannot read /proc/{pid}/{file}"))
+        };
+        // CPU time: fields 14 and 15 of `stat`, in ticks of 1/100 s. Count fields
+        // after the command name, which is in parentheses and may hold spaces.
+        let stat = read("stat")?;
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+        let ticks = field(11).zip(field(12)).context("short /proc stat")?;
+        // Context switches: counted per thread, so add up every thread's.
+        let mut context_switches = 0;
+        for task in std::fs::read_dir(format!("/proc/{pid}/task"))?.flatten() {
+            let status = std::fs::read_to_string(task.path().join("status"))
+                .unwrap_or_default(); // a thread that just ended has none
+            context_switches += value(&status, "voluntary_ctxt_switches:")
+                + value(&status, "nonvoluntary_ctxt_switches:");
+        }
+        let status = read("status")?;
+        Ok(Usage {
+            cpu_seconds: (ticks.0 + ticks.1) / 100.0,
+            context_switches,
+            threads: value(&status, "Threads:"),
+            memory_kib: value(&status, "VmRSS:"),
+        })
+    }
+}
+
+/// The number after `key` in a `/proc` status file ("VmRSS:   1234 kB" gives 1234).
+fn value(status: &str, key: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(key))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 #[derive(Serialize)]
@@ -223,7 +287,20 @@ struct Report {
     stalls: u64,
     early_eofs: u64,
     errors: u64,
-    server_cpu_seconds: Option<f64>,
+    /// What the server used during the run, warm-up included (if given its pid).
+    server: Option<ServerUsage>,
+    bench_cpu_seconds: f64,
+    /// How long the run lasted, warm-up included: the time CPU use is measured over.
+    usage_seconds: f64,
+}
+
+#[derive(Serialize)]
+struct ServerUsage {
+    cpu_seconds: f64,
+    context_switches: u64,
+    /// At the end of the run.
+    threads: u64,
+    memory_kib: u64,
 }
 
 #[derive(Serialize)]
@@ -237,12 +314,11 @@ struct Latency {
 impl Report {
     fn new(
         options: &Options,
-        seconds: f64,
         latencies: &Histogram<u64>,
         tallies: &[Tally],
-        cpu_before: Option<f64>,
-        cpu_after: Option<f64>,
+        (before, after, usage_seconds): (Sample, Sample, f64),
     ) -> Report {
+        let seconds = options.duration.as_secs_f64();
         let sum = |f: fn(&Tally) -> u64| tallies.iter().map(f).sum::<u64>();
         let round_trips = sum(|t| t.round_trips);
         let served = tallies.iter().filter(|t| t.round_trips > 0).count();
@@ -269,7 +345,16 @@ impl Report {
             stalls: sum(|t| t.stalls),
             early_eofs: sum(|t| t.early_eofs),
             errors: sum(|t| t.errors),
-            server_cpu_seconds: cpu_before.zip(cpu_after).map(|(b, a)| a - b),
+            server: before.1.zip(after.1).map(|(b, a)| ServerUsage {
+                cpu_seconds: a.cpu_seconds - b.cpu_seconds,
+                context_switches: a
+                    .context_switches
+                    .saturating_sub(b.context_switches),
+                threads: a.threads,
+                memory_kib: a.memory_kib,
+            }),
+            bench_cpu_seconds: after.0.cpu_seconds - before.0.cpu_seconds,
+            usage_seconds,
         }
     }
 
@@ -299,22 +384,38 @@ impl Report {
             "problems:      {} mismatched, {} stalled, {} closed early, {} errors",
             self.mismatches, self.stalls, self.early_eofs, self.errors
         );
-        if let Some(cpu) = self.server_cpu_seconds {
+        let share = |cpu: f64| cpu / self.usage_seconds * 100.0;
+        if let Some(server) = &self.server {
+            let cpu = server.cpu_seconds;
+            let secs = self.usage_seconds;
             println!(
-                "server CPU:    {cpu:.2} s ({:.0}% of one core)",
-                cpu / self.seconds * 100.0
+                "server CPU:    {cpu:.2} s in {secs:.1} s ({:.0}% of one core)",
+                share(cpu)
+            );
+            println!(
+                "server:        {} context switches, {} threads, {} MiB resident",
+                server.context_switches,
+                server.threads,
+                server.memory_kib / 1024
             );
         }
+        let cpu = self.bench_cpu_seconds;
+        let secs = self.usage_seconds;
+        println!(
+            "bench CPU:     {cpu:.2} s in {secs:.1} s ({:.0}% of one core)",
+            share(cpu)
+        );
     }
 }
 
 /// Command-line options: `echo-bench [--addr ADDRESS] [--connections N] [--size BYTES]
-/// [--duration 5s] [--stall 2s] [--server-pid PID] [--json]`.
+/// [--duration 5s] [--warmup 1s] [--stall 2s] [--server-pid PID] [--json]`.
 struct Options {
     addr: SocketAddr,
     connections: usize,
     size: usize,
     duration: Duration,
+    warmup: Duration,
     stall: Duration,
     server_pid: Option<u32>,
     json: bool,
@@ -327,6 +428,7 @@ impl Options {
             connections: 10,
             size: 64,
             duration: Duration::from_secs(5),
+            warmup: Duration::from_secs(1),
             stall: Duration::from_secs(2),
             server_pid: None,
             json: false,
@@ -350,6 +452,7 @@ impl Options {
                 "--duration" => {
                     options.duration = duration(&arg, &value(&mut args)?)?
                 }
+                "--warmup" => options.warmup = duration(&arg, &value(&mut args)?)?,
                 "--stall" => options.stall = duration(&arg, &value(&mut args)?)?,
                 "--server-pid" => {
                     options.server_pid = Some(number(&arg, value(&mut args)?)?)
@@ -357,8 +460,8 @@ impl Options {
                 "--json" => options.json = true,
                 _ => bail!(
                     "unknown option {arg}; usage: echo-bench [--addr ADDRESS] \
-                     [--connections N] [--size BYTES] [--duration 5s] [--stall 2s] \
-                     [--server-pid PID] [--json]"
+                     [--connections N] [--size BYTES] [--duration 5s] [--warmup 1s] \
+                     [--stall 2s] [--server-pid PID] [--json]"
                 ),
             }
         }

@@ -14,6 +14,8 @@ fn bench(addr: &str, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
         addr,
         "--duration",
         "1s",
+        "--warmup",
+        "0s",
         "--stall",
         "500ms",
         "--json",
@@ -27,9 +29,16 @@ fn bench(addr: &str, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
 }
 
 fn smoke(package: &str, server_args: &[&str], connections: &str) {
-    let server = Server::start(&testkit::binary(package), server_args);
-    let (code, report) =
-        bench(&server.addr.to_string(), &["--connections", connections]);
+    smoke_program(&testkit::binary(package), server_args, connections);
+}
+
+fn smoke_program(program: &Path, server_args: &[&str], connections: &str) {
+    let server = Server::start(program, server_args);
+    let pid = server.pid().to_string();
+    let (code, report) = bench(
+        &server.addr.to_string(),
+        &["--connections", connections, "--server-pid", &pid],
+    );
     assert_eq!(code, Some(0), "{report}");
     assert!(report["round_trips"].as_u64().unwrap() > 100, "{report}");
     for problem in [
@@ -44,6 +53,27 @@ fn smoke(package: &str, server_args: &[&str], connections: &str) {
     let latency = &report["latency_us"];
     assert!(
         latency["p50"].as_u64() <= latency["p99"].as_u64(),
+        "{report}"
+    );
+    // Both sides worked for their CPU time: a second of ping-pong is not free.
+    let cpu = [
+        &report["server"]["cpu_seconds"],
+        &report["bench_cpu_seconds"],
+    ];
+    for seconds in cpu {
+        assert!(seconds.as_f64().unwrap() > 0.05, "CPU time: {report}");
+    }
+    assert!(
+        report["server"]["threads"].as_u64().unwrap() >= 1,
+        "{report}"
+    );
+    assert!(
+        report["server"]["memory_kib"].as_u64().unwrap() > 0,
+        "{report}"
+    );
+    // Waiting for the next message puts a server thread to sleep now and then.
+    assert!(
+        report["server"]["context_switches"].as_u64() > Some(0),
         "{report}"
     );
 }
@@ -66,6 +96,12 @@ fn smoke_run_against_the_pool_server() {
 #[test]
 fn smoke_run_against_the_async_server() {
     smoke("echo-server-async", &["127.0.0.1:0"], "8");
+}
+
+#[test]
+fn smoke_run_against_the_plain_tokio_yardstick() {
+    let program = testkit::example("echo-server-async", "plain");
+    smoke_program(&program, &["127.0.0.1:0"], "10");
 }
 
 #[test]
@@ -163,4 +199,68 @@ fn clients_still_waiting_at_the_end_got_nothing() {
     assert_eq!(report["connections_served"], 1, "{report}");
     assert_eq!(report["connections_got_nothing"], 2, "{report}");
     assert_eq!(report["stalls"], 0, "{report}");
+}
+
+#[test]
+fn warm_up_round_trips_are_checked_but_not_counted() {
+    // A server that answers for 300 ms and then stays silent: every answer falls in the
+    // one-second warm-up, so the measured second has none, and no stall either (the
+    // silence lasts less than the 5 s stall limit).
+    let addr = broken_server(|mut stream| {
+        let until =
+            std::time::Instant::now() + std::time::Duration::from_millis(300);
+        let mut buf = [0; 64];
+        while std::time::Instant::now() < until {
+            let Ok(n @ 1..) = stream.read(&mut buf) else {
+                return;
+            };
+            if stream.write_all(&buf[..n]).is_err() {
+                return;
+            }
+        }
+        thread::sleep(std::time::Duration::from_secs(3));
+    });
+    let (code, report) = bench(
+        &addr,
+        &["--connections", "1", "--warmup", "1s", "--stall", "5s"],
+    );
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["round_trips"], 0, "{report}");
+    assert_eq!(report["connections_got_nothing"], 1, "{report}");
+}
+
+#[test]
+fn shown_output_is_current() {
+    // The chapter's run: 10 connections for 3 s against the threaded server. The numbers
+    // differ from run to run; the lines and what they say must not.
+    let server =
+        Server::start(&testkit::binary("echo-server-threaded"), &["127.0.0.1:0"]);
+    let pid = server.pid().to_string();
+    let finished = testkit::run(
+        Path::new(env!("CARGO_BIN_EXE_echo-bench")),
+        &[
+            "--addr",
+            &server.addr.to_string(),
+            "--connections",
+            "10",
+            "--duration",
+            "3s",
+            "--server-pid",
+            &pid,
+        ],
+        b"",
+    );
+    assert!(finished.status.success(), "{finished:?}");
+    // As the chapter runs it: against the default address.
+    let output = (finished.stderr.clone() + &finished.stdout_text())
+        .replace(&server.addr.to_string(), "127.0.0.1:12345");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("output.txt");
+    testkit::shown_output(&file, &output, any_numbers);
+}
+
+/// For the shown output: every number may differ, the words may not.
+fn any_numbers(text: &str) -> String {
+    // With the spaces before them: a shorter number is padded to keep columns.
+    let number = regex::Regex::new(r" *\d+(\.\d+)?").expect("valid regex");
+    number.replace_all(text, " N").into_owned()
 }

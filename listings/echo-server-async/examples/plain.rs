@@ -1,0 +1,29 @@
+//! The yardstick for echo-server-async: the plainest tokio echo server there is, a
+//! task per connection copying through a 4 KiB buffer, with no limits, no timeouts and
+//! no shutdown. `cargo xtask bench` measures both; the book's server should not be
+//! slower. Run it with `cargo run -p echo-server-async --example plain [ADDRESS]`.
+
+use anyhow::{Context, Result};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let addr = std::env::args().nth(1).unwrap_or("127.0.0.1:12345".into());
+    let listener = TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    println!("listening on {}", listener.local_addr()?);
+    loop {
+        let (mut stream, _) = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        tokio::spawn(async move {
+            let mut buf = [0; 4096];
+            while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                if stream.write_all(&buf[..n]).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}
