@@ -19,6 +19,7 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 
 pub mod blocks;
+pub mod report;
 
 /// The mdBook library this crate builds with, for the tests that look inside a book.
 pub use mdbook_driver;

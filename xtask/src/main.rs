@@ -17,7 +17,8 @@ usage: cargo xtask <command>
   build [--site-url URL]   render both editions into book/ko, book/en and book/index.html
   serve [--port N]         build, serve book/ on http://127.0.0.1:3000 and rebuild on change
   outputs                  rerun the programs whose output the book shows; refresh those files
-  bench [--quick]          measure every echo server with echo-bench (release, loopback)";
+  bench [--quick]          measure every echo server with echo-bench (release, loopback)
+  bench --redraw           draw the Measuring chapter's tables and plots from the results";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,7 +43,12 @@ fn main() -> Result<()> {
             serve(&root, port.parse().context("--port takes a number")?)
         }
         Some("outputs") => outputs(&root),
-        Some("bench") => bench::bench(&root, args.iter().any(|a| a == "--quick")),
+        Some("bench") => match args.get(1).map(String::as_str) {
+            None => bench::bench(&root, false),
+            Some("--quick") => bench::bench(&root, true),
+            Some("--redraw") => bench::redraw(&root),
+            Some(_) => bail!("{USAGE}"),
+        },
         _ => bail!("{USAGE}"),
     }
 }
