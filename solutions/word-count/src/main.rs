@@ -1,0 +1,73 @@
+//! Counts the words of a file with several threads: `word-count FILE [--threads N]`.
+
+use anyhow::{Context, Result, bail};
+use std::thread;
+
+fn main() -> Result<()> {
+    let (path, threads) = options()?;
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {path}"))?;
+    println!("words: {}", count_words(&bytes, threads));
+    Ok(())
+}
+
+/// Counts the words in `bytes` with `threads` threads, one part of the bytes each.
+fn count_words(bytes: &[u8], threads: usize) -> usize {
+    let part = bytes.len().div_ceil(threads).max(1);
+    thread::scope(|s| {
+        let handles: Vec<_> = bytes
+            .chunks(part)
+            .enumerate()
+            .map(|(i, chunk)| {
+                // A word that starts in the part before and goes on here was counted
+                // there already: do not count its rest again.
+                let goes_on = i > 0 && !is_space(bytes[i * part - 1]);
+                s.spawn(move || {
+                    let words = count_words_in_one_thread(chunk);
+                    if goes_on && chunk.first().is_some_and(|&b| !is_space(b)) {
+                        words - 1
+                    } else {
+                        words
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("counting does not panic"))
+            .sum()
+    })
+}
+
+/// Counts the words in `bytes`: runs of bytes that are not whitespace.
+fn count_words_in_one_thread(bytes: &[u8]) -> usize {
+    bytes
+        .split(|&b| is_space(b))
+        .filter(|word| !word.is_empty())
+        .count()
+}
+
+fn is_space(byte: u8) -> bool {
+    byte.is_ascii_whitespace()
+}
+
+/// `FILE [--threads N]`, with 4 threads unless told otherwise.
+fn options() -> Result<(String, usize)> {
+    let mut args = std::env::args().skip(1);
+    let mut path = None;
+    let mut threads = 4;
+    while let Some(arg) = args.next() {
+        if arg == "--threads" {
+            let value = args.next().context("--threads needs a number")?;
+            threads = value
+                .parse()
+                .with_context(|| format!("--threads takes a number, not `{value}`"))?;
+            if threads == 0 {
+                bail!("--threads must be at least 1");
+            }
+        } else {
+            path = Some(arg);
+        }
+    }
+    let path = path.context("usage: word-count FILE [--threads N]")?;
+    Ok((path, threads))
+}
