@@ -52,6 +52,22 @@ fn every_exercise_has_a_solution_that_runs_its_tests() {
 }
 
 #[test]
+fn every_exercise_is_on_the_overview_page_of_both_editions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for edition in &xtask::EDITIONS {
+        let page = root.join("src").join(edition.lang).join("exercises.md");
+        let page = fs::read_to_string(&page).expect("an exercises page");
+        for name in exercises() {
+            assert!(
+                page.contains(&format!("`cargo test -p {name}`")),
+                "src/{}/exercises.md does not list exercise {name} with its command",
+                edition.lang
+            );
+        }
+    }
+}
+
+#[test]
 fn every_starter_compiles_and_fails_all_its_tests() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for name in exercises() {

@@ -1,0 +1,370 @@
+//! The book's chat server with commands: `/nick NAME` to change your name, `/who` to
+//! see who is here, `/msg NAME text` to say something to one member only.
+
+use anyhow::{Context, Result, anyhow, bail};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// How often a connection thread waiting for a line checks whether the server is
+/// stopping.
+const TICK: Duration = Duration::from_millis(100);
+/// How many messages may wait for a client before it counts as too slow and is
+/// dropped.
+const OUTBOX: usize = 256;
+/// How long a name may be, in characters.
+const MAX_NAME: usize = 32;
+
+/// A connected client, as the others see it.
+struct Member {
+    name: String,
+    /// Messages for this client; its own writer thread sends them.
+    outbox: SyncSender<Arc<[u8]>>,
+    /// A handle to the connection, to close it when the client cannot keep up.
+    stream: TcpStream,
+}
+
+/// Everyone in the chat, by client address.
+type Room = Mutex<HashMap<SocketAddr, Member>>;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let config = Config::from_args()?;
+    let listener = TcpListener::bind(config.addr).map_err(|e| match e.kind() {
+        ErrorKind::AddrInUse => anyhow!(
+            "address {} is already in use; pass another address",
+            config.addr
+        ),
+        _ => anyhow!(e).context(format!("cannot listen on {}", config.addr)),
+    })?;
+    let addr = listener.local_addr()?;
+    println!("listening on {addr}");
+
+    let stopping = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stopping);
+    ctrlc::set_handler(move || {
+        flag.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(addr); // wake the accept loop
+    })
+    .context("cannot install the Ctrl-C handler")?;
+
+    let room = Room::default();
+    let open = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for stream in listener.incoming() {
+            if stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            let (stream, peer) = match stream.and_then(|s| s.peer_addr().map(|a| (s, a))) {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    eprintln!("cannot accept a connection: {e}");
+                    thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
+            };
+            if open.load(Ordering::SeqCst) >= config.max_connections {
+                println!("{peer} refused: {} clients already", config.max_connections);
+                let message = format!(
+                    "* server full ({} clients); try again later\n",
+                    config.max_connections
+                );
+                let _ = (&stream).write_all(message.as_bytes());
+                continue;
+            }
+            open.fetch_add(1, Ordering::SeqCst);
+            let (room, config, stopping, open) = (&room, &config, &*stopping, &open);
+            s.spawn(move || {
+                if let Err(e) = chat(stream, peer, room, config, stopping) {
+                    println!("{peer} disconnected: {e:#}");
+                }
+                open.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+        println!("stopping: closing every connection");
+    }); // the scope joins every connection thread before it returns
+    println!("stopped");
+    Ok(())
+}
+
+/// One client's whole visit: the name, then every line to everyone else, then
+/// goodbye.
+fn chat(
+    stream: TcpStream,
+    peer: SocketAddr,
+    room: &Room,
+    config: &Config,
+    stopping: &AtomicBool,
+) -> Result<()> {
+    stream.set_read_timeout(Some(TICK))?;
+    (&stream).write_all(b"* welcome! the first line you send is your name\n")?;
+    let mut reader = BufReader::new(&stream);
+    let Some(name) = read_line(&mut reader, config.max_line, stopping)? else {
+        return Ok(()); // gone (or the server is stopping) before saying a name
+    };
+    let mut name = clean_name(&name, peer);
+
+    let (outbox, inbox) = mpsc::sync_channel(OUTBOX);
+    let handle = stream.try_clone()?;
+    thread::scope(|s| {
+        s.spawn(|| send_messages(&stream, inbox));
+        let others = join(
+            room,
+            peer,
+            Member {
+                name: name.clone(),
+                outbox,
+                stream: handle,
+            },
+        );
+        println!("{peer} joined as {name}");
+        send(
+            room,
+            peer,
+            &format!("* hello {name}; {others} other(s) here\n"),
+        );
+        broadcast(room, peer, format!("* {name} joined\n").as_bytes());
+
+        let why = loop {
+            match read_line(&mut reader, config.max_line, stopping) {
+                Ok(Some(line)) if line.starts_with(b"/") => {
+                    command(room, peer, &mut name, &line);
+                }
+                Ok(Some(line)) => {
+                    let mut message = format!("{name}: ").into_bytes();
+                    message.extend_from_slice(&line);
+                    if !message.ends_with(b"\n") {
+                        message.push(b'\n');
+                    }
+                    broadcast(room, peer, &message);
+                }
+                Ok(None) if stopping.load(Ordering::SeqCst) => {
+                    send(room, peer, "* server shutting down; goodbye\n");
+                    break "closed at shutdown".to_string();
+                }
+                Ok(None) => break "left".to_string(),
+                Err(e) if e.kind() == ErrorKind::InvalidData => {
+                    send(room, peer, &format!("* error: {e}; goodbye\n"));
+                    break format!("disconnected: {e}");
+                }
+                Err(e) => break format!("disconnected: {e}"),
+            }
+        };
+        // drops the outbox: the writer thread sends what is left, then ends
+        leave(room, peer);
+        broadcast(room, peer, format!("* {name} left\n").as_bytes());
+        println!("{peer} ({name}) {why}");
+    });
+    let _ = stream.shutdown(Shutdown::Both);
+    Ok(())
+}
+
+/// Adds a member; returns how many others were already there.
+fn join(room: &Room, peer: SocketAddr, member: Member) -> usize {
+    let mut members = room.lock().expect("no thread panics");
+    members.insert(peer, member);
+    members.len() - 1
+}
+
+fn leave(room: &Room, peer: SocketAddr) {
+    room.lock().expect("no thread panics").remove(&peer);
+}
+
+/// Queues `message` for everyone but `from`. Never waits for a client: the lock is
+/// held only to put messages in outboxes. A client whose outbox is full is too slow
+/// to keep up, and is disconnected instead of holding everyone else back.
+fn broadcast(room: &Room, from: SocketAddr, message: &[u8]) {
+    let message: Arc<[u8]> = Arc::from(message);
+    let members = room.lock().expect("no thread panics");
+    for (addr, member) in members.iter().filter(|(addr, _)| **addr != from) {
+        if let Err(TrySendError::Full(_)) = member.outbox.try_send(Arc::clone(&message)) {
+            println!(
+                "{addr} ({}) is too slow to keep up; disconnecting",
+                member.name
+            );
+            let _ = member.stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+// ANCHOR: command
+/// Runs a line that starts with `/`: `/nick NAME`, `/who` or `/msg NAME text`. Answers
+/// go to the member who sent it, as lines that start with `*`.
+fn command(room: &Room, peer: SocketAddr, name: &mut String, line: &[u8]) {
+    let line = String::from_utf8_lossy(line);
+    let line = line.trim_end_matches(['\n', '\r']);
+    let (command, rest) = line.split_once(' ').unwrap_or((line, ""));
+    let rest = rest.trim();
+    let reply = |text: String| send(room, peer, &format!("* {text}\n"));
+    match command {
+        "/nick" if rest.is_empty() => reply("error: /nick needs a name, as in /nick alice".into()),
+        "/nick" => {
+            let new = clean_name(rest.as_bytes(), peer);
+            let mut members = room.lock().expect("no thread panics");
+            if members.values().any(|m| m.name == new) {
+                drop(members);
+                return reply(format!("error: the name {new} is taken"));
+            }
+            if let Some(member) = members.get_mut(&peer) {
+                member.name = new.clone();
+            }
+            drop(members); // broadcast and send take the lock themselves
+            broadcast(
+                room,
+                peer,
+                format!("* {name} is now known as {new}\n").as_bytes(),
+            );
+            reply(format!("you are now known as {new}"));
+            println!("{peer} ({name}) is now {new}");
+            *name = new;
+        }
+        "/who" => {
+            let members = room.lock().expect("no thread panics");
+            let mut names: Vec<&str> = members.values().map(|m| m.name.as_str()).collect();
+            names.sort();
+            let here = names.join(", ");
+            drop(members);
+            reply(format!("here: {here}"));
+        }
+        "/msg" => {
+            let Some((to, text)) = rest.split_once(' ') else {
+                return reply("error: /msg needs a name and a message, as in /msg bob hi".into());
+            };
+            let message: Arc<[u8]> = Arc::from(format!("[private] {name}: {text}\n").as_bytes());
+            let members = room.lock().expect("no thread panics");
+            let mut found = false;
+            for member in members.values().filter(|m| m.name == to) {
+                let _ = member.outbox.try_send(Arc::clone(&message));
+                found = true;
+            }
+            drop(members);
+            if !found {
+                reply(format!("error: nobody called {to} is here"));
+            }
+        }
+        _ => reply(format!(
+            "error: unknown command {command}; try /nick NAME, /who or /msg NAME text"
+        )),
+    }
+}
+
+// ANCHOR_END: command
+
+/// Queues a message for one member.
+fn send(room: &Room, to: SocketAddr, message: &str) {
+    if let Some(member) = room.lock().expect("no thread panics").get(&to) {
+        let _ = member.outbox.try_send(Arc::from(message.as_bytes()));
+    }
+}
+
+/// The writer thread: sends each queued message, until the outbox is dropped.
+fn send_messages(mut stream: &TcpStream, inbox: Receiver<Arc<[u8]>>) {
+    for message in inbox {
+        if stream.write_all(&message).is_err() {
+            return; // the client is gone; its reader will notice too
+        }
+    }
+}
+
+/// Reads one line of at most `max` bytes (newline not counted). `Ok(None)` when the
+/// client has closed the connection or the server is stopping; an `InvalidData`
+/// error for a line that is too long.
+fn read_line(
+    reader: &mut BufReader<&TcpStream>,
+    max: usize,
+    stopping: &AtomicBool,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    loop {
+        let room_left = (max + 1 - line.len()) as u64;
+        match reader.by_ref().take(room_left).read_until(b'\n', &mut line) {
+            Ok(0) if line.is_empty() => return Ok(None),
+            Ok(_) if line.ends_with(b"\n") => return Ok(Some(line)),
+            Ok(_) if line.len() > max => {
+                let error = format!("line longer than {max} bytes");
+                return Err(std::io::Error::new(ErrorKind::InvalidData, error));
+            }
+            Ok(_) => return Ok(Some(line)), // the last line, without a newline
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                // No complete line yet; what arrived so far stays in `line`.
+                if stopping.load(Ordering::SeqCst) {
+                    return Ok(None);
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The name a client asked for, trimmed and shortened, or one made from its port.
+fn clean_name(line: &[u8], peer: SocketAddr) -> String {
+    let name: String = String::from_utf8_lossy(line)
+        .trim()
+        .chars()
+        .take(MAX_NAME)
+        .collect();
+    if name.is_empty() {
+        format!("guest-{}", peer.port())
+    } else {
+        name
+    }
+}
+
+/// Command-line options: `chat-server [ADDRESS] [--max-connections N] [--max-line
+/// BYTES]`.
+struct Config {
+    addr: SocketAddr,
+    max_connections: usize,
+    max_line: usize,
+}
+
+impl Config {
+    fn from_args() -> Result<Config> {
+        let mut config = Config {
+            addr: "127.0.0.1:12345".parse()?,
+            max_connections: 100,
+            max_line: 1024,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut number = |option: &str| -> Result<usize> {
+                let value = args
+                    .next()
+                    .with_context(|| format!("{option} needs a number"))?;
+                value
+                    .parse()
+                    .with_context(|| format!("{option} takes a whole number, not `{value}`"))
+            };
+            match arg.as_str() {
+                "--max-connections" => config.max_connections = number(&arg)?,
+                "--max-line" => config.max_line = number(&arg)?.max(1),
+                _ if arg.starts_with("--") => bail!(
+                    "unknown option {arg}; usage: [ADDRESS] [--max-connections N] \
+                     [--max-line BYTES]"
+                ),
+                _ => {
+                    config.addr = arg.parse().with_context(|| {
+                        format!("`{arg}` is not an address like 127.0.0.1:12345")
+                    })?
+                }
+            }
+        }
+        Ok(config)
+    }
+}
