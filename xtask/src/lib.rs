@@ -20,6 +20,7 @@ use tracing_subscriber::layer::SubscriberExt;
 
 pub mod blocks;
 pub mod report;
+pub mod search;
 
 /// The mdBook library this crate builds with, for the tests that look inside a book.
 pub use mdbook_driver;
@@ -105,6 +106,11 @@ pub fn build(root: &Path, dest: &Path, site_url: Option<&str>) -> Result<()> {
             format!("{site_path}{}/", edition.lang),
         )?;
         strict(|| book.build()).with_context(|| format!("cannot render {}", edition.lang))?;
+        // The book's own search (theme/search.js) reads this; see search.rs for why.
+        let sections = search::sections(&expanded_chapters(root, edition)?);
+        let index = dest.join(edition.lang).join("search-index.json");
+        fs::write(&index, search::index_json(&sections)?)
+            .with_context(|| format!("cannot write {}", index.display()))?;
     }
     add_language_links(dest, site_url)?;
     let landing = root.join("theme/landing.html");

@@ -1,0 +1,236 @@
+// Search for both editions. mdBook's own search drops Hangul, so xtask writes
+// search-index.json (every section of the edition as plain text) and this finds a query
+// anywhere in a word: 스레드 in 스레드를, 스레드가 and 멀티스레드, TcpListener in code.
+//
+// The index is fetched the first time the reader opens the search, not before.
+// `?search=QUERY` opens it with a query; a result links to its page with
+// `?highlight=QUERY#section`, which marks the matches there and scrolls to the first.
+(function () {
+    "use strict";
+
+    const korean = document.documentElement.lang === "ko";
+    const words = korean
+        ? { button: "검색 (S)", placeholder: "이 판에서 찾기…", none: "찾는 글이 없습니다.",
+            found: (n) => `${n}곳에서 찾았습니다.`, loading: "찾아보기 목록을 불러오는 중…",
+            failed: "검색 목록을 불러오지 못했습니다." }
+        : { button: "Search (S)", placeholder: "Search this edition…", none: "No results.",
+            found: (n) => (n === 1 ? "1 result." : `${n} results.`),
+            loading: "Loading the search index…", failed: "Cannot load the search index." };
+    const root = typeof path_to_root === "string" ? path_to_root : "";
+    const MAX_RESULTS = 30;
+
+    let index = null; // {pages, sections, haystacks} once loaded
+
+    function normalize(text) {
+        return text.normalize("NFC").toLowerCase();
+    }
+
+    function terms(query) {
+        return normalize(query).split(/\s+/).filter((t) => t.length > 0);
+    }
+
+    function escapeHtml(text) {
+        return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+    }
+
+    function loadIndex() {
+        if (index) return Promise.resolve(index);
+        return fetch(root + "search-index.json")
+            .then((response) => {
+                if (!response.ok) throw new Error(response.statusText);
+                return response.json();
+            })
+            .then((data) => {
+                data.haystacks = data.sections.map((s) => ({
+                    heading: normalize(s[2]),
+                    text: normalize(s[3]),
+                }));
+                index = data;
+                return index;
+            });
+    }
+
+    function count(haystack, term) {
+        let n = 0;
+        for (let at = haystack.indexOf(term); at !== -1; at = haystack.indexOf(term, at + term.length)) {
+            n += 1;
+        }
+        return n;
+    }
+
+    // Every section that holds every term, best first: a term in the heading or the
+    // chapter's name counts more than one in the text.
+    function search(query) {
+        const wanted = terms(query);
+        if (wanted.length === 0) return [];
+        const results = [];
+        index.sections.forEach((section, i) => {
+            const hay = index.haystacks[i];
+            const chapter = normalize(index.pages[section[0]][1]);
+            let score = 0;
+            for (const term of wanted) {
+                const inHeading = hay.heading.includes(term);
+                const inText = count(hay.text, term);
+                if (!inHeading && inText === 0) return;
+                score += (inHeading ? 20 : 0) + (chapter.includes(term) ? 5 : 0) + Math.min(inText, 10);
+            }
+            results.push({ i, score });
+        });
+        results.sort((a, b) => b.score - a.score || a.i - b.i);
+        return results.slice(0, MAX_RESULTS).map((r) => r.i);
+    }
+
+    // Up to ~160 characters of text around the first match, with every match marked.
+    function snippet(text, wanted) {
+        const hay = normalize(text);
+        let at = -1;
+        for (const term of wanted) {
+            at = hay.indexOf(term);
+            if (at !== -1) break;
+        }
+        const start = Math.max(0, at - 60);
+        const end = Math.min(text.length, Math.max(at, 0) + 100);
+        const part = text.slice(start, end);
+        return (start > 0 ? "…" : "") + mark(part, wanted) + (end < text.length ? "…" : "");
+    }
+
+    function mark(text, wanted) {
+        const hay = normalize(text);
+        const spans = [];
+        for (const term of wanted) {
+            for (let at = hay.indexOf(term); at !== -1; at = hay.indexOf(term, at + term.length)) {
+                spans.push([at, at + term.length]);
+            }
+        }
+        spans.sort((a, b) => a[0] - b[0]);
+        let out = "";
+        let done = 0;
+        for (const [from, to] of spans) {
+            if (from < done) continue;
+            out += escapeHtml(text.slice(done, from)) + "<mark>" + escapeHtml(text.slice(from, to)) + "</mark>";
+            done = to;
+        }
+        return out + escapeHtml(text.slice(done));
+    }
+
+    function link(section, query) {
+        const page = index.pages[section[0]][0];
+        const hash = section[1] ? "#" + section[1] : "";
+        return root + page + "?highlight=" + encodeURIComponent(query) + hash;
+    }
+
+    function show(panel, query) {
+        const list = panel.querySelector("ul");
+        const status = panel.querySelector("p");
+        list.innerHTML = "";
+        if (terms(query).length === 0) {
+            status.textContent = "";
+            return;
+        }
+        const found = search(query);
+        status.textContent = found.length === 0 ? words.none : words.found(found.length);
+        const wanted = terms(query);
+        for (const i of found) {
+            const section = index.sections[i];
+            const title = index.pages[section[0]][1];
+            const heading = section[2] && section[2] !== title ? " › " + section[2] : "";
+            const item = document.createElement("li");
+            item.innerHTML =
+                `<a href="${escapeHtml(link(section, query))}">${mark(title + heading, wanted)}</a>` +
+                `<span class="tas-snippet">${snippet(section[3], wanted)}</span>`;
+            list.appendChild(item);
+        }
+    }
+
+    function buildPanel() {
+        const panel = document.createElement("div");
+        panel.id = "tas-search";
+        panel.hidden = true;
+        panel.innerHTML =
+            `<input type="search" placeholder="${words.placeholder}" aria-label="${words.placeholder}">` +
+            `<p class="tas-search-status" aria-live="polite"></p><ul class="tas-search-results"></ul>`;
+        const content = document.getElementById("mdbook-content") || document.body;
+        content.insertBefore(panel, content.firstChild);
+        const input = panel.querySelector("input");
+        let timer = null;
+        input.addEventListener("input", () => {
+            clearTimeout(timer);
+            timer = setTimeout(() => show(panel, input.value), 80);
+        });
+        input.addEventListener("keydown", (event) => {
+            if (event.key === "Enter") {
+                const first = panel.querySelector("ul a");
+                if (first) window.location.href = first.href;
+            } else if (event.key === "Escape") {
+                panel.hidden = true;
+            }
+        });
+        return panel;
+    }
+
+    function open(panel, query) {
+        panel.hidden = false;
+        const input = panel.querySelector("input");
+        if (query !== undefined) input.value = query;
+        input.focus();
+        const status = panel.querySelector("p");
+        if (!index) status.textContent = words.loading;
+        loadIndex().then(
+            () => show(panel, input.value),
+            () => { status.textContent = words.failed; }
+        );
+    }
+
+    // Marks the query's terms in the page and scrolls to the first mark in the section
+    // the link pointed at.
+    function highlight(query) {
+        const wanted = terms(query);
+        const main = document.querySelector("#mdbook-content main");
+        if (!main || wanted.length === 0) return;
+        const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+        const nodes = [];
+        while (walker.nextNode()) nodes.push(walker.currentNode);
+        for (const node of nodes) {
+            const hay = normalize(node.nodeValue);
+            if (!wanted.some((t) => hay.includes(t))) continue;
+            const span = document.createElement("span");
+            span.innerHTML = mark(node.nodeValue, wanted);
+            node.replaceWith(...span.childNodes);
+        }
+        const marks = Array.from(main.querySelectorAll("mark"));
+        const target = window.location.hash ? document.getElementById(decodeURIComponent(window.location.hash.slice(1))) : null;
+        const first = target
+            ? marks.find((m) => target.compareDocumentPosition(m) & Node.DOCUMENT_POSITION_FOLLOWING)
+            : marks[0];
+        if (first) first.scrollIntoView({ block: "center" });
+    }
+
+    document.addEventListener("DOMContentLoaded", () => {
+        const panel = buildPanel();
+        const button = document.createElement("button");
+        button.id = "tas-search-toggle";
+        button.className = "icon-button";
+        button.type = "button";
+        button.title = words.button;
+        button.setAttribute("aria-label", words.button);
+        button.innerHTML =
+            '<span class="fa-svg"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">' +
+            '<path d="M416 208c0 45.9-14.9 88.3-40 122.7L502.6 457.4c12.5 12.5 12.5 32.8 0 45.3s-32.8 12.5-45.3 0L330.7 376c-34.4 25.2-76.8 40-122.7 40C93.1 416 0 322.9 0 208S93.1 0 208 0S416 93.1 416 208zM208 352a144 144 0 1 0 0-288 144 144 0 1 0 0 288z"/>' +
+            "</svg></span>";
+        button.addEventListener("click", () => (panel.hidden ? open(panel) : (panel.hidden = true)));
+        const buttons = document.querySelector("#mdbook-menu-bar .left-buttons");
+        if (buttons) buttons.appendChild(button);
+
+        document.addEventListener("keydown", (event) => {
+            const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+            if (!typing && !event.ctrlKey && !event.metaKey && !event.altKey && (event.key === "s" || event.key === "/")) {
+                event.preventDefault();
+                open(panel);
+            }
+        });
+
+        const params = new URLSearchParams(window.location.search);
+        if (params.has("highlight")) highlight(params.get("highlight"));
+        if (params.has("search")) open(panel, params.get("search"));
+    });
+})();
