@@ -47,6 +47,37 @@ fn both_editions_render_with_language_links() {
             );
         }
     }
+    // Each edition describes itself to search engines, and its 404 page speaks its language.
+    for edition in &xtask::EDITIONS {
+        let description = format!(
+            "<meta name=\"description\" content=\"{}\">",
+            edition.description
+        );
+        for page in ["index.html", "threads.html", "404.html"] {
+            let html = read(&out.path().join(edition.lang).join(page));
+            assert!(
+                html.contains(&description),
+                "{}/{page}: description",
+                edition.lang
+            );
+        }
+        let not_found = read(&out.path().join(edition.lang).join("404.html"));
+        let heading = if edition.lang == "ko" {
+            "페이지를 찾을 수 없습니다"
+        } else {
+            "Page not found"
+        };
+        assert!(
+            not_found.contains(&format!("<title>{heading} - {}</title>", edition.title)),
+            "{}/404.html: title",
+            edition.lang
+        );
+        assert!(
+            !not_found.contains("href=\"#"),
+            "{}/404.html: #links under <base>",
+            edition.lang
+        );
+    }
     let threads = read(&out.path().join("ko/threads.html"));
     assert!(threads.contains("id=\"arc-mutex\""), "shared heading ids");
     assert!(

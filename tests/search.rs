@@ -80,3 +80,33 @@ fn every_section_links_to_a_heading_and_hidden_lines_are_left_out() {
         );
     }
 }
+
+#[test]
+fn the_glossary_pairs_each_korean_word_with_its_english_one_for_the_search() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for edition in &EDITIONS {
+        let chapters = xtask::expanded_chapters(root, edition).expect("the edition expands");
+        let pairs = xtask::search::aliases(&chapters);
+        let pair = |ko: &str, en: &str| match edition.lang {
+            "ko" => (ko.to_owned(), en.to_owned()),
+            _ => (en.to_owned(), ko.to_owned()),
+        };
+        for (ko, en) in [
+            ("뮤텍스", "mutex"),
+            ("지연 시간", "latency"),
+            ("조인", "join"),
+        ] {
+            assert!(
+                pairs.contains(&pair(ko, en)),
+                "{}: no {ko} / {en} pair in {pairs:?}",
+                edition.lang
+            );
+        }
+        assert!(
+            pairs.len() >= 40,
+            "{}: only {} pairs",
+            edition.lang,
+            pairs.len()
+        );
+    }
+}

@@ -45,6 +45,15 @@
                     heading: normalize(s[2]),
                     text: normalize(s[3]),
                 }));
+                // The glossary's pairs, both ways: 뮤텍스 also finds Mutex, and mutex 뮤텍스.
+                data.aliasMap = new Map();
+                for (const [a, b] of data.aliases || []) {
+                    for (const [from, to] of [[a, b], [b, a]]) {
+                        const key = normalize(from);
+                        if (!data.aliasMap.has(key)) data.aliasMap.set(key, []);
+                        data.aliasMap.get(key).push(normalize(to));
+                    }
+                }
                 index = data;
                 return index;
             });
@@ -58,26 +67,57 @@
         return n;
     }
 
-    // Every section that holds every term, best first: a term in the heading or the
-    // chapter's name counts more than one in the text.
+    // The query as groups of words, each group found where any of its words is: a word
+    // and its glossary pair (지연 시간 and latency as a whole, 뮤텍스 and mutex).
+    function groups(query) {
+        const words = terms(query);
+        const whole = words.join(" ");
+        const also = (word) => index.aliasMap.get(word) || [];
+        if (words.length > 1 && also(whole).length > 0) return [[whole, ...also(whole)]];
+        return words.map((word) => [word, ...also(word)]);
+    }
+
+    // Every section that holds every group, best first. A match in a heading counts more
+    // than one in the text, the more so the more of the heading it covers; then the words
+    // side by side as typed, then how much the whole chapter says about them.
     function search(query) {
-        const wanted = terms(query);
+        const wanted = groups(query);
         if (wanted.length === 0) return [];
-        const results = [];
+        const phrase = terms(query).join(" ");
+        const matches = [];
+        const perPage = new Map();
         index.sections.forEach((section, i) => {
             const hay = index.haystacks[i];
             const chapter = normalize(index.pages[section[0]][1]);
             let score = 0;
-            for (const term of wanted) {
-                const inHeading = hay.heading.includes(term);
-                const inText = count(hay.text, term);
+            let found = 0;
+            for (const group of wanted) {
+                const inHeading = group.some((w) => hay.heading.includes(w));
+                const inText = group.reduce((n, w) => n + count(hay.text, w), 0);
                 if (!inHeading && inText === 0) return;
-                score += (inHeading ? 20 : 0) + (chapter.includes(term) ? 5 : 0) + Math.min(inText, 10);
+                found += inText;
+                score += (inHeading ? 20 : 0) + (group.some((w) => chapter.includes(w)) ? 5 : 0) + Math.min(inText, 10);
             }
-            results.push({ i, score });
+            if (wanted.length > 1) {
+                score += (hay.heading.includes(phrase) ? 10 : 0) + Math.min(count(hay.text, phrase), 10);
+            }
+            // The more of the heading the query covers, the more the section is about it:
+            // 에코 서버 is "에코 서버" before "async 에코 서버".
+            const covered = Math.max(0, ...[phrase, ...wanted.flat()].filter((w) => hay.heading.includes(w)).map((w) => w.length));
+            if (hay.heading.length > 0) score += (15 * covered) / hay.heading.length;
+            perPage.set(section[0], (perPage.get(section[0]) || 0) + found);
+            matches.push({ i, score });
         });
-        results.sort((a, b) => b.score - a.score || a.i - b.i);
-        return results.slice(0, MAX_RESULTS).map((r) => r.i);
+        for (const m of matches) {
+            m.score += Math.min(perPage.get(index.sections[m.i][0]), 30) / 3;
+        }
+        matches.sort((a, b) => b.score - a.score || a.i - b.i);
+        return matches.slice(0, MAX_RESULTS).map((m) => m.i);
+    }
+
+    // Every word a query marks in a snippet or on a page.
+    function markWords(query) {
+        return index ? groups(query).flat() : terms(query);
     }
 
     // Up to ~160 characters of text around the first match, with every match marked.
@@ -116,7 +156,8 @@
     function link(section, query) {
         const page = index.pages[section[0]][0];
         const hash = section[1] ? "#" + section[1] : "";
-        return root + page + "?highlight=" + encodeURIComponent(query) + hash;
+        // The page marks these words; it has no index to find the glossary's pairs.
+        return root + page + "?highlight=" + encodeURIComponent(markWords(query).join(" ")) + hash;
     }
 
     function show(panel, query) {
@@ -129,7 +170,7 @@
         }
         const found = search(query);
         status.textContent = found.length === 0 ? words.none : words.found(found.length);
-        const wanted = terms(query);
+        const wanted = markWords(query);
         for (const i of found) {
             const section = index.sections[i];
             const title = index.pages[section[0]][1];

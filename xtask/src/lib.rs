@@ -21,6 +21,7 @@ use tracing_subscriber::layer::SubscriberExt;
 pub mod blocks;
 pub mod report;
 pub mod search;
+pub mod site;
 
 /// The mdBook library this crate builds with, for the tests that look inside a book.
 pub use mdbook_driver;
@@ -106,17 +107,38 @@ pub fn build(root: &Path, dest: &Path, site_url: Option<&str>) -> Result<()> {
             format!("{site_path}{}/", edition.lang),
         )?;
         strict(|| book.build()).with_context(|| format!("cannot render {}", edition.lang))?;
+        fix_not_found_page(&dest.join(edition.lang).join("404.html"))?;
         // The book's own search (theme/search.js) reads this; see search.rs for why.
-        let sections = search::sections(&expanded_chapters(root, edition)?);
+        let chapters = expanded_chapters(root, edition)?;
+        let json = search::index_json(&search::sections(&chapters), &search::aliases(&chapters))?;
         let index = dest.join(edition.lang).join("search-index.json");
-        fs::write(&index, search::index_json(&sections)?)
-            .with_context(|| format!("cannot write {}", index.display()))?;
+        fs::write(&index, json).with_context(|| format!("cannot write {}", index.display()))?;
     }
     add_language_links(dest, site_url)?;
     let landing = root.join("theme/landing.html");
     fs::copy(&landing, dest.join("index.html"))
         .with_context(|| format!("cannot copy {}", landing.display()))?;
     check_links(dest, &site_path)
+}
+
+/// mdBook titles every 404 page "Page not found", whatever its language, and the page's
+/// `<base>` (it is served for any missing path) turns its heading's `#id` links into links
+/// to the edition's front page. Gives it its own heading as title and links that stay.
+fn fix_not_found_page(page: &Path) -> Result<()> {
+    let html =
+        fs::read_to_string(page).with_context(|| format!("cannot read {}", page.display()))?;
+    let heading = Regex::new(r#"<h1 id="[^"]*"><a class="header" href="[^"]*">([^<]*)</a></h1>"#)?
+        .captures(&html)
+        .map(|c| c[1].to_owned())
+        .with_context(|| format!("{} has no heading", page.display()))?;
+    let html = html
+        .replacen(
+            "<title>Page not found - ",
+            &format!("<title>{heading} - "),
+            1,
+        )
+        .replace("href=\"#", "href=\"404.html#");
+    fs::write(page, html).with_context(|| format!("cannot write {}", page.display()))
 }
 
 /// Runs `f` while listening to mdBook's log, and turns anything mdBook only logged as a

@@ -3,8 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use notify::{RecursiveMode, Watcher};
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -92,56 +91,8 @@ fn serve(root: &Path, port: u16) -> Result<()> {
         }
     });
 
-    for request in server.incoming_requests() {
-        let response = match file_for(&dest, request.url()) {
-            Some(file) => {
-                let mut response = tiny_http::Response::from_file(fs::File::open(&file)?);
-                let header = format!("Content-Type: {}", content_type(&file));
-                if let Ok(header) = header.parse::<tiny_http::Header>() {
-                    response.add_header(header);
-                }
-                request.respond(response)
-            }
-            None => request
-                .respond(tiny_http::Response::from_string("404 not found").with_status_code(404)),
-        };
-        if let Err(e) = response {
-            eprintln!("cannot answer a request: {e}");
-        }
-    }
+    xtask::site::serve(&server, &dest);
     Ok(())
-}
-
-/// The file under `dest` that a URL path names, if there is one; never a file outside it.
-fn file_for(dest: &Path, url: &str) -> Option<PathBuf> {
-    let path = url.split(['?', '#']).next().unwrap_or("/");
-    let path = percent_encoding::percent_decode_str(path)
-        .decode_utf8()
-        .ok()?;
-    if path.split('/').any(|part| part == "..") {
-        return None;
-    }
-    let mut file = dest.join(path.trim_start_matches('/'));
-    if file.is_dir() {
-        file.push("index.html");
-    }
-    file.is_file().then_some(file)
-}
-
-fn content_type(file: &Path) -> &'static str {
-    match file.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "woff" => "font/woff",
-        "woff2" => "font/woff2",
-        "ttf" => "font/ttf",
-        "txt" | "rs" | "toml" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
 }
 
 /// Reruns the programs whose output the book shows and rewrites the files beside them.

@@ -104,9 +104,51 @@ pub fn sections(chapters: &[Chapter]) -> Vec<Section> {
     out
 }
 
+/// The pairs of words the glossary (`glossary.md`) puts side by side in its first two
+/// columns, such as 뮤텍스 and mutex, lowercased. A Korean reader types 뮤텍스 where the
+/// code says `Mutex`; the search looks for both.
+pub fn aliases(chapters: &[Chapter]) -> Vec<(String, String)> {
+    let Some(glossary) = chapters
+        .iter()
+        .find(|c| c.path.as_ref().is_some_and(|p| p.ends_with("glossary.md")))
+    else {
+        return Vec::new();
+    };
+    let mut pairs = Vec::new();
+    let mut row: Vec<String> = Vec::new();
+    let mut in_body = false;
+    for event in Parser::new_ext(&glossary.content, Options::ENABLE_TABLES) {
+        match event {
+            Event::End(TagEnd::TableHead) => in_body = true,
+            Event::Start(Tag::TableRow) => row.clear(),
+            Event::Start(Tag::TableCell) => row.push(String::new()),
+            Event::Text(text) | Event::Code(text) => {
+                if let Some(cell) = row.last_mut() {
+                    cell.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::TableRow) if in_body && row.len() >= 2 => {
+                // "조인(`join`)" and "GIL(전역 인터프리터 잠금)": the word before the brackets.
+                let word = |cell: &str| {
+                    let word = cell.split('(').next().unwrap_or_default();
+                    word.trim().to_lowercase()
+                };
+                let (a, b) = (word(&row[0]), word(&row[1]));
+                if !a.is_empty() && !b.is_empty() && a != b {
+                    pairs.push((a, b));
+                }
+            }
+            Event::End(TagEnd::Table) => in_body = false,
+            _ => {}
+        }
+    }
+    pairs
+}
+
 /// The index as the browser loads it: `{"pages": [[page, chapter]...], "sections":
-/// [[page number, id, heading, text]...]}`, short keys to keep it small.
-pub fn index_json(sections: &[Section]) -> Result<String> {
+/// [[page number, id, heading, text]...], "aliases": [[word, word]...]}`, short keys to
+/// keep it small.
+pub fn index_json(sections: &[Section], aliases: &[(String, String)]) -> Result<String> {
     let mut pages: Vec<(&str, &str)> = Vec::new();
     let mut rows = Vec::new();
     for section in sections {
@@ -121,7 +163,7 @@ pub fn index_json(sections: &[Section]) -> Result<String> {
         rows.push(json!([page, section.id, section.heading, section.text]));
     }
     Ok(serde_json::to_string(
-        &json!({ "pages": pages, "sections": rows }),
+        &json!({ "pages": pages, "sections": rows, "aliases": aliases }),
     )?)
 }
 

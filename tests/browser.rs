@@ -1,0 +1,540 @@
+//! The rendered book in a real browser: headless Chromium, driven over the DevTools
+//! protocol, reads both editions served on 127.0.0.1 as a reader gets them.
+//!
+//! Needs Chromium (Debian's `chromium`, which `.ci/run` installs). Without it these tests
+//! pass with a printed reason, unless `REQUIRE_BROWSER` is set, as `.ci/run` does: then a
+//! missing Chromium fails them. `CHROMIUM=/path/to/chrome` picks another browser.
+
+#[path = "browser/cdp.rs"]
+mod cdp;
+
+use cdp::Browser;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Both editions, built once for all the tests here and served on a loopback port.
+struct Site {
+    dest: PathBuf,
+    /// `http://127.0.0.1:PORT`
+    origin: String,
+}
+
+fn site() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-book");
+        let _ = std::fs::remove_dir_all(&dest);
+        xtask::build(root, &dest, None).expect("the book builds");
+        let server = tiny_http::Server::http("127.0.0.1:0").expect("a loopback port");
+        let origin = format!("http://{}", server.server_addr());
+        let served = dest.clone();
+        std::thread::spawn(move || xtask::site::serve(&server, &served));
+        Site { dest, origin }
+    })
+}
+
+/// Writes a line the test harness does not capture, so that it is seen without
+/// `--nocapture`.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// A fresh headless Chromium, or `None` (said on stderr) when there is none and the run
+/// does not require one.
+fn browser(test: &str) -> Option<Browser> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let chromium = std::env::var_os("CHROMIUM").map(PathBuf::from).or_else(|| {
+        std::env::split_paths(&path)
+            .flat_map(|dir| ["chromium", "chromium-browser", "google-chrome"].map(|n| dir.join(n)))
+            .find(|file| file.is_file())
+    });
+    let Some(chromium) = chromium else {
+        assert!(
+            std::env::var_os("REQUIRE_BROWSER").is_none(),
+            "REQUIRE_BROWSER is set but there is no Chromium: install Debian's chromium \
+             (.ci/run does) or point CHROMIUM at a Chrome"
+        );
+        say(&format!(
+            "browser test {test} skipped: no chromium on PATH (install Debian's chromium, \
+             or set CHROMIUM=/path/to/chrome)"
+        ));
+        return None;
+    };
+    Some(Browser::launch(&chromium, 1280, 900).expect("Chromium starts"))
+}
+
+/// Where the screenshots go for a reviewer to look at: `target/tmp/browser-screenshots`.
+fn screenshots() -> PathBuf {
+    let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    std::fs::create_dir_all(&folder).expect("screenshot folder");
+    folder
+}
+
+/// Every HTML file under `dir`, as URL paths such as `/ko/threads.html`.
+fn html_pages(dest: &Path, dir: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).expect("readable folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            html_pages(dest, &path, out);
+        } else if path.extension().is_some_and(|e| e == "html")
+            // The table of contents for readers without JavaScript, which every page shows
+            // in a frame; opened on its own it has no icon and Chromium asks for
+            // /favicon.ico.
+            && path.file_name().is_some_and(|n| n != "toc.html")
+        {
+            let relative = path.strip_prefix(dest).expect("under dest");
+            out.push(format!("/{}", relative.to_string_lossy()));
+        }
+    }
+}
+
+/// What a page holds once its scripts ran: its element ids and where its links go.
+const PAGE_FACTS: &str = r##"({
+    ids: Array.from(document.querySelectorAll("[id]"), (e) => e.id),
+    links: Array.from(document.querySelectorAll("a[href]"), (a) => a.href)
+        .filter((href) => href.startsWith(location.origin)),
+    lang: document.documentElement.lang,
+})"##;
+
+#[test]
+fn every_page_of_both_editions_loads_cleanly_and_every_link_and_anchor_resolves() {
+    let Some(mut browser) = browser("every_page_loads_cleanly") else {
+        return;
+    };
+    let site = site();
+    let mut pages = Vec::new();
+    for lang in ["ko", "en"] {
+        html_pages(&site.dest, &site.dest.join(lang), &mut pages);
+    }
+    pages.sort();
+    assert!(pages.len() >= 20, "too few pages: {pages:?}");
+
+    let mut problems = Vec::new();
+    let mut ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut links = Vec::new();
+    for page in &pages {
+        browser
+            .open(&format!("{}{page}", site.origin))
+            .unwrap_or_else(|e| panic!("{page}: {e:#}"));
+        let facts = browser.eval(PAGE_FACTS).expect("page facts");
+        let lang = &page[1..3];
+        if facts["lang"] != json!(lang) {
+            problems.push(format!("{page}: <html lang={}>", facts["lang"]));
+        }
+        for problem in browser.problems() {
+            problems.push(format!("{page}: {problem}"));
+        }
+        let page_ids = facts["ids"].as_array().expect("ids").iter();
+        ids.insert(
+            page.clone(),
+            page_ids
+                .filter_map(|id| id.as_str().map(String::from))
+                .collect(),
+        );
+        for link in facts["links"].as_array().expect("links") {
+            links.push((page.clone(), link.as_str().unwrap_or("").to_owned()));
+        }
+    }
+
+    for (page, link) in &links {
+        let local = &link[site.origin.len()..];
+        let (path, anchor) = local.split_once('#').unwrap_or((local, ""));
+        let path = path.split('?').next().unwrap_or(path);
+        let path = if path.ends_with('/') {
+            format!("{path}index.html")
+        } else {
+            path.to_owned()
+        };
+        let decoded = percent_encoding::percent_decode_str(anchor).decode_utf8_lossy();
+        match ids.get(&path) {
+            Some(targets) if anchor.is_empty() || targets.contains(decoded.as_ref()) => {}
+            Some(_) => problems.push(format!("{page}: link to a missing anchor {local}")),
+            None if site.dest.join(path.trim_start_matches('/')).is_file() => {}
+            None => problems.push(format!("{page}: link to a missing page {local}")),
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems in the rendered book:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    say(&format!(
+        "browser: {} pages loaded cleanly, {} internal links resolve",
+        pages.len(),
+        links.len()
+    ));
+}
+
+#[test]
+fn a_missing_page_gets_its_editions_404_page_with_working_styles() {
+    let Some(mut browser) = browser("missing_page") else {
+        return;
+    };
+    let site = site();
+    for (lang, heading) in [
+        ("ko", "페이지를 찾을 수 없습니다"),
+        ("en", "Page not found"),
+    ] {
+        let url = format!("{}/{lang}/no/such/page.html", site.origin);
+        browser.open(&url).expect("the 404 page loads");
+        let shown = browser
+            .eval(r##"[document.documentElement.lang, document.querySelector("main h1").textContent,
+                     getComputedStyle(document.body).fontFamily, document.querySelectorAll("link[rel=stylesheet]").length]"##)
+            .expect("page facts");
+        assert_eq!(shown[0], json!(lang), "{url}: <html lang>");
+        assert_eq!(shown[1], json!(heading), "{url}: heading");
+        let problems = browser.problems();
+        let expected = format!("{url} answered 404");
+        assert!(
+            problems.contains(&expected),
+            "{url}: not a 404 status: {problems:?}"
+        );
+        // The browser reports the page's own 404 twice: as a status and on the console.
+        let others: Vec<_> = problems.iter().filter(|p| !p.starts_with(&url)).collect();
+        assert!(
+            others.is_empty(),
+            "{url}: its styles or scripts fail to load: {others:?}"
+        );
+    }
+}
+
+#[test]
+fn the_language_switcher_opens_the_same_chapter_at_the_same_heading() {
+    let Some(mut browser) = browser("language_switcher") else {
+        return;
+    };
+    let site = site();
+    for (from, to, page) in [("ko", "en", "sockets.html"), ("en", "ko", "threads.html")] {
+        browser
+            .open(&format!("{}/{from}/{page}", site.origin))
+            .expect("chapter loads");
+        // The second heading of the chapter, wherever it is in either edition.
+        let anchor = browser
+            .eval(r##"document.querySelectorAll("main h2")[1].id"##)
+            .expect("a second heading");
+        let anchor = anchor.as_str().expect("heading id").to_owned();
+        browser
+            .eval(&format!("location.hash = {}", json!(anchor)))
+            .expect("go to the heading");
+        browser
+            .eval(r##"document.querySelector("a.lang-switch").click()"##)
+            .expect("click the switcher");
+        browser
+            .wait_for_event("Page.loadEventFired")
+            .expect("the other edition loads");
+        let landed = browser
+            .eval("[location.pathname, location.hash, document.documentElement.lang]")
+            .expect("where we are");
+        assert_eq!(
+            landed,
+            json!([format!("/{to}/{page}"), format!("#{anchor}"), to]),
+            "the switcher on /{from}/{page}#{anchor}"
+        );
+        // The landing page remembers the choice.
+        browser
+            .open(&format!("{}/", site.origin))
+            .expect("landing page");
+        let edition = browser
+            .eval_until(r#"location.pathname.endsWith("/index.html") && location.pathname"#)
+            .expect("sent to an edition");
+        assert_eq!(
+            edition,
+            json!(format!("/{to}/index.html")),
+            "the landing page after choosing {to}"
+        );
+        assert!(browser.problems().is_empty());
+    }
+}
+
+/// The results' pages, in order, once the search panel shows them.
+fn search(browser: &mut Browser, query: &str) -> Vec<String> {
+    // Empty the box as a reader would, and wait until the last results are gone.
+    browser
+        .eval(
+            r##"{ const input = document.querySelector("#tas-search input");
+                    input.value = ""; input.dispatchEvent(new Event("input")); input.focus(); }"##,
+        )
+        .expect("empty the search box");
+    browser
+        .eval_until(
+            r##"document.querySelector("#tas-search .tas-search-status").textContent === """##,
+        )
+        .expect("the old results go");
+    browser.type_text(query).expect("type the query");
+    let found = browser
+        .eval_until(&format!(
+            r##"(() => {{
+                const input = document.querySelector("#tas-search input");
+                const status = document.querySelector("#tas-search .tas-search-status").textContent;
+                const links = Array.from(document.querySelectorAll("#tas-search li a"));
+                if (input.value !== {query} || status === "" || /…$/.test(status)) return null;
+                return links.map((a) => new URL(a.href).pathname.split("/").pop());
+            }})()"##,
+            query = json!(query)
+        ))
+        .expect("search results");
+    serde_json::from_value(found).expect("a list of pages")
+}
+
+#[test]
+fn search_finds_korean_and_english_words_and_opens_the_page_at_the_match() {
+    let Some(mut browser) = browser("search") else {
+        return;
+    };
+    let site = site();
+    // (edition, query, the chapter that teaches it: one of the first three results, those a
+    // reader sees without scrolling)
+    let queries = [
+        ("ko", "스레드", "threads.html"),
+        ("ko", "소켓", "sockets.html"),
+        ("ko", "에코 서버", "sockets.html"),
+        ("ko", "뮤텍스", "threads.html"),
+        ("ko", "스레드를", "threads.html"),
+        ("ko", "TcpListener", "sockets.html"),
+        ("ko", "JoinHandle", "threads.html"),
+        ("ko", "지연 시간", "measuring.html"),
+        ("en", "thread", "threads.html"),
+        ("en", "socket", "sockets.html"),
+        ("en", "echo server", "sockets.html"),
+        ("en", "mutex", "threads.html"),
+        ("en", "TcpListener", "sockets.html"),
+        ("en", "JoinHandle", "threads.html"),
+        ("en", "latency", "measuring.html"),
+        ("en", "listen", "sockets.html"),
+    ];
+    let mut wrong = Vec::new();
+    for lang in ["ko", "en"] {
+        browser
+            .open(&format!("{}/{lang}/introduction.html", site.origin))
+            .expect("introduction loads");
+        // The reader's way in: the S key opens the search box.
+        browser
+            .call(
+                "Input.dispatchKeyEvent",
+                json!({ "type": "keyDown", "key": "s", "code": "KeyS", "windowsVirtualKeyCode": 83 }),
+            )
+            .expect("press S");
+        let open = browser
+            .eval(r##"document.activeElement === document.querySelector("#tas-search input")"##)
+            .expect("focus");
+        assert_eq!(open, json!(true), "{lang}: S does not open the search box");
+        for (_, query, expected) in queries.iter().filter(|q| q.0 == lang) {
+            let pages = search(&mut browser, query);
+            if !pages.iter().take(3).any(|page| page == expected) {
+                wrong.push(format!("{lang}: {query:?} should find {expected} in the first three results, found {pages:?}"));
+            }
+        }
+        let nothing = search(&mut browser, "zzqx없는말");
+        assert!(
+            nothing.is_empty(),
+            "{lang}: a word that is nowhere found {nothing:?}"
+        );
+        assert!(browser.problems().is_empty());
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // The glossary pairs 뮤텍스 with mutex: the Korean word finds `Mutex` in the code too.
+    browser
+        .open(&format!(
+            "{}/ko/introduction.html?search=뮤텍스",
+            site.origin
+        ))
+        .expect("introduction loads");
+    let marked = browser
+        .eval_until(r##"(() => {
+            const marks = Array.from(document.querySelectorAll("#tas-search mark"), (m) => m.textContent);
+            return marks.length > 0 ? marks : null;
+        })()"##)
+        .expect("marked results");
+    assert!(
+        marked
+            .as_array()
+            .is_some_and(|m| m.contains(&json!("Mutex"))),
+        "뮤텍스 does not find Mutex: {marked}"
+    );
+
+    // A result opens its page with every match marked, also inside a longer word.
+    browser
+        .open(&format!(
+            "{}/ko/introduction.html?search=스레드",
+            site.origin
+        ))
+        .expect("introduction loads");
+    browser
+        .eval_until(r##"document.querySelector("#tas-search li a") !== null"##)
+        .expect("results");
+    let shot = screenshots().join("search-ko.png");
+    browser.screenshot(&shot).expect("screenshot");
+    browser
+        .eval(r##"document.querySelector("#tas-search li a").click()"##)
+        .expect("click the first result");
+    browser
+        .wait_for_event("Page.loadEventFired")
+        .expect("the result's page loads");
+    let at = browser
+        .eval_until(
+            r##"(() => {
+            const marks = document.querySelectorAll("main mark");
+            const visible = Array.from(marks).some((m) => {
+                const r = m.getBoundingClientRect();
+                return r.top >= 0 && r.bottom <= innerHeight;
+            });
+            return marks.length > 0 && visible ? [location.pathname, marks[0].textContent] : null;
+        })()"##,
+        )
+        .expect("marked matches in view");
+    assert_eq!(at, json!(["/ko/threads.html", "스레드"]));
+    let marked = browser
+        .eval(
+            r##"Array.from(document.querySelectorAll("main mark"), (m) =>
+            (m.previousSibling ? m.previousSibling.textContent.slice(-2) : "") + m.textContent +
+            (m.nextSibling ? m.nextSibling.textContent.slice(0, 1) : "")).join(" ")"##,
+        )
+        .expect("marks");
+    let marked = marked.as_str().unwrap_or("");
+    for word in ["스레드를", "스레드가", "멀티스레드"] {
+        assert!(
+            marked.contains(word),
+            "스레드 is not marked in {word}: {marked}"
+        );
+    }
+    assert!(browser.problems().is_empty());
+}
+
+/// Draws Hangul syllables on a canvas in the page's own font and compares the pixels: real
+/// glyphs differ from each other and from the "missing glyph" box, tofu does not.
+const HANGUL_PIXELS: &str = r##"(() => {
+    const family = getComputedStyle(document.querySelector("main h1")).fontFamily;
+    const draw = (text) => {
+        const canvas = document.createElement("canvas");
+        canvas.width = 64; canvas.height = 64;
+        const g = canvas.getContext("2d");
+        g.fillStyle = "white"; g.fillRect(0, 0, 64, 64);
+        g.fillStyle = "black"; g.font = `48px ${family}`;
+        g.fillText(text, 4, 52);
+        const data = g.getImageData(0, 0, 64, 64).data;
+        let ink = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] < 128) ink += 1;
+        return [canvas.toDataURL(), ink];
+    };
+    const [a, inkA] = draw("스"), [b, inkB] = draw("레"), [missing] = draw("\u{10FFFD}");
+    return { family, inked: inkA > 50 && inkB > 50, distinct: a !== b && a !== missing && b !== missing };
+})()"##;
+
+#[test]
+fn hangul_is_drawn_with_a_real_font_and_screenshots_are_saved() {
+    let Some(mut browser) = browser("hangul_and_screenshots") else {
+        return;
+    };
+    let site = site();
+    browser
+        .open(&format!("{}/ko/threads.html", site.origin))
+        .expect("chapter loads");
+    let pixels = browser.eval(HANGUL_PIXELS).expect("canvas");
+    // Which font the browser really drew the heading with, for the failure message.
+    let document = browser.call("DOM.getDocument", json!({})).expect("DOM");
+    let heading = browser
+        .call(
+            "DOM.querySelector",
+            json!({ "nodeId": document["root"]["nodeId"], "selector": "main h1" }),
+        )
+        .expect("the heading");
+    browser.call("CSS.enable", json!({})).expect("CSS domain");
+    let fonts = browser
+        .call(
+            "CSS.getPlatformFontsForNode",
+            json!({ "nodeId": heading["nodeId"] }),
+        )
+        .expect("fonts");
+    let fonts: Vec<&Value> = fonts["fonts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| &f["familyName"])
+        .collect();
+    assert!(
+        pixels["inked"] == json!(true) && pixels["distinct"] == json!(true),
+        "Hangul is not drawn with a real font (tofu): {pixels}, fonts used: {fonts:?}; \
+         install a Korean font such as Debian's fonts-noto-cjk"
+    );
+
+    let folder = screenshots();
+    let mut sizes = Vec::new();
+    for lang in ["ko", "en"] {
+        for (name, theme) in [("light", "light"), ("dark", "navy")] {
+            browser
+                .eval(&format!("localStorage.setItem('mdbook-theme', '{theme}')"))
+                .expect("choose the theme");
+            browser
+                .open(&format!("{}/{lang}/threads.html", site.origin))
+                .expect("chapter loads");
+            let themed = browser
+                .eval(&format!(
+                    "document.documentElement.classList.contains('{theme}')"
+                ))
+                .expect("theme class");
+            assert_eq!(
+                themed,
+                json!(true),
+                "{lang}: the {theme} theme is not applied"
+            );
+            let file = folder.join(format!("threads-{lang}-{name}.png"));
+            browser.screenshot(&file).expect("screenshot");
+            sizes.push(std::fs::metadata(&file).expect("screenshot written").len());
+        }
+    }
+    assert!(browser.problems().is_empty());
+    // A blank 1280×900 page compresses to a few kilobytes; a page of text does not.
+    assert!(
+        sizes.iter().all(|&size| size > 30_000),
+        "blank screenshots? sizes {sizes:?}"
+    );
+    say(&format!(
+        "browser: Hangul drawn with {fonts:?}; screenshots in {}",
+        folder.display()
+    ));
+}
+
+#[test]
+fn print_page_holds_the_whole_edition() {
+    let Some(mut browser) = browser("print_page") else {
+        return;
+    };
+    let site = site();
+    for lang in ["ko", "en"] {
+        let edition = xtask::EDITIONS
+            .iter()
+            .find(|e| e.lang == lang)
+            .expect("edition");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let titles: Vec<String> = xtask::expanded_chapters(root, edition)
+            .expect("chapters")
+            .iter()
+            .map(|chapter| chapter.name.clone())
+            .collect();
+        browser
+            .open(&format!("{}/{lang}/print.html", site.origin))
+            .expect("print page loads");
+        let headings = browser
+            .eval(r##"Array.from(document.querySelectorAll("main h1"), (h) => h.textContent)"##)
+            .expect("headings");
+        let headings: Vec<String> = serde_json::from_value(headings).expect("strings");
+        assert_eq!(
+            headings, titles,
+            "{lang}/print.html: the chapters' headings"
+        );
+        let blocks = browser
+            .eval(r##"document.querySelectorAll("main pre code").length"##)
+            .expect("code blocks");
+        assert!(
+            blocks.as_u64() > Some(20),
+            "{lang}/print.html: {blocks} code blocks"
+        );
+        assert!(browser.problems().is_empty());
+    }
+}

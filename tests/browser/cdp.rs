@@ -1,0 +1,302 @@
+//! Just enough of the Chrome DevTools Protocol to drive one headless Chromium tab: open a
+//! page, run JavaScript in it, type, take a screenshot, and keep every console message,
+//! exception and failed request the page produced.
+//!
+//! A crate such as `headless_chrome` does this and much more, but it builds the whole
+//! protocol (about two minutes and a hundred crates on two cores); the test needs five
+//! methods, so it speaks them over a WebSocket itself.
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tungstenite::{Message, WebSocket};
+
+/// How long one page may take to load, or one command to answer.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A headless Chromium with one tab, stopped (by its process id) when dropped.
+pub struct Browser {
+    child: Child,
+    socket: WebSocket<TcpStream>,
+    session: String,
+    next_id: u64,
+    /// Events that arrived while waiting for something else, oldest first.
+    events: Vec<Value>,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts `chromium` with a fresh profile and opens a tab of `width` × `height` pixels.
+    pub fn launch(chromium: &Path, width: u32, height: u32) -> Result<Browser> {
+        let profile = tempfile::tempdir()?;
+        let mut child = Command::new(chromium)
+            .args([
+                "--headless",
+                // Chromium refuses its sandbox as root (as in CI); the pages are our own.
+                "--no-sandbox",
+                "--disable-gpu",
+                // No connections beyond loopback: this machine's network is closed.
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+                "--no-first-run",
+                "--hide-scrollbars",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot start {}", chromium.display()))?;
+
+        // Chromium prints the address of its DevTools socket on stderr.
+        let stderr = child.stderr.take().context("no stderr")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent && let Some(at) = line.find("ws://") {
+                    sent = tx.send(line[at..].trim().to_owned()).is_ok();
+                }
+            }
+        });
+        let url = match rx.recv_timeout(TIMEOUT) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("{} did not open its DevTools socket", chromium.display());
+            }
+        };
+        let host = url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .context("DevTools address without a host")?
+            .to_owned();
+        let stream = TcpStream::connect(&host)?;
+        stream.set_read_timeout(Some(TIMEOUT))?;
+        let (socket, _) = tungstenite::client(url.as_str(), stream)
+            .map_err(|e| anyhow::anyhow!("cannot open the DevTools socket {url}: {e}"))?;
+
+        let mut browser = Browser {
+            child,
+            socket,
+            session: String::new(),
+            next_id: 0,
+            events: Vec::new(),
+            _profile: profile,
+        };
+        let target = browser.call("Target.createTarget", json!({ "url": "about:blank" }))?;
+        let target = target["targetId"]
+            .as_str()
+            .context("no targetId")?
+            .to_owned();
+        let attached = browser.call(
+            "Target.attachToTarget",
+            json!({ "targetId": target, "flatten": true }),
+        )?;
+        browser.session = attached["sessionId"]
+            .as_str()
+            .context("no sessionId")?
+            .to_owned();
+        for domain in ["Page", "Runtime", "Log", "Network"] {
+            browser.call(&format!("{domain}.enable"), json!({}))?;
+        }
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false }),
+        )?;
+        Ok(browser)
+    }
+
+    /// Sends one command to the tab (to the browser itself before a tab is attached) and
+    /// waits for its answer, keeping the events that arrive meanwhile.
+    pub fn call(&mut self, method: &str, params: Value) -> Result<Value> {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = json!({ "id": id, "method": method, "params": params });
+        if !self.session.is_empty() {
+            message["sessionId"] = json!(self.session);
+        }
+        self.socket
+            .send(Message::text(message.to_string()))
+            .with_context(|| format!("cannot send {method}"))?;
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.next_message(deadline)?;
+            if message["id"] == json!(id) {
+                if let Some(error) = message.get("error") {
+                    bail!("{method} failed: {error}");
+                }
+                return Ok(message["result"].clone());
+            }
+            self.events.push(message);
+        }
+    }
+
+    /// Opens `url` in the tab and waits until it has loaded (images, scripts and all).
+    pub fn open(&mut self, url: &str) -> Result<()> {
+        self.events.retain(|e| e["method"] != "Page.loadEventFired");
+        let navigated = self.call("Page.navigate", json!({ "url": url }))?;
+        if let Some(error) = navigated.get("errorText") {
+            bail!("cannot open {url}: {error}");
+        }
+        self.wait_for_event("Page.loadEventFired")
+            .with_context(|| format!("{url} did not finish loading"))
+    }
+
+    /// Waits for an event of the tab, such as `Page.loadEventFired` after a click.
+    pub fn wait_for_event(&mut self, method: &str) -> Result<()> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(at) = self.events.iter().position(|e| e["method"] == method) {
+                self.events.remove(at);
+                return Ok(());
+            }
+            let message = self.next_message(deadline)?;
+            self.events.push(message);
+        }
+    }
+
+    /// Runs JavaScript in the page and returns its value (a promise is awaited).
+    pub fn eval(&mut self, script: &str) -> Result<Value> {
+        let result = self.call(
+            "Runtime.evaluate",
+            json!({ "expression": script, "returnByValue": true, "awaitPromise": true }),
+        )?;
+        if let Some(exception) = result.get("exceptionDetails") {
+            bail!("script failed: {exception}\n{script}");
+        }
+        Ok(result["result"]["value"].clone())
+    }
+
+    /// Runs JavaScript in the page until it returns something other than null or false.
+    pub fn eval_until(&mut self, script: &str) -> Result<Value> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let value = self.eval(script)?;
+            if !value.is_null() && value != json!(false) {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                bail!("waited {TIMEOUT:?} in vain for {script}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Types `text` into the focused element, as a keyboard would.
+    pub fn type_text(&mut self, text: &str) -> Result<()> {
+        self.call("Input.insertText", json!({ "text": text }))?;
+        Ok(())
+    }
+
+    /// Saves what the tab shows as a PNG file, once it stops changing: Chromium paints
+    /// text whose font is still loading (a bold Korean face, say) only when it arrives.
+    pub fn screenshot(&mut self, path: &Path) -> Result<()> {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut last = String::new();
+        loop {
+            let shot = self.call("Page.captureScreenshot", json!({ "format": "png" }))?;
+            let data = shot["data"]
+                .as_str()
+                .context("no screenshot data")?
+                .to_owned();
+            if data == last || Instant::now() > deadline {
+                let png = data_encoding::BASE64
+                    .decode(data.as_bytes())
+                    .context("screenshot is not base64")?;
+                return std::fs::write(path, png)
+                    .with_context(|| format!("cannot write {}", path.display()));
+            }
+            last = data;
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// Everything that went wrong in the page since the last call, one line each:
+    /// uncaught exceptions, console errors, failed requests and answers of 400 or more.
+    pub fn problems(&mut self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut urls = std::collections::HashMap::new();
+        for event in self.events.drain(..) {
+            let params = &event["params"];
+            match event["method"].as_str().unwrap_or("") {
+                "Network.requestWillBeSent" => {
+                    urls.insert(
+                        params["requestId"].clone(),
+                        params["request"]["url"].clone(),
+                    );
+                }
+                "Runtime.exceptionThrown" => problems.push(format!(
+                    "exception: {}",
+                    params["exceptionDetails"]["exception"]["description"]
+                )),
+                "Runtime.consoleAPICalled" if params["type"] == "error" => {
+                    problems.push(format!("console.error: {}", params["args"]))
+                }
+                "Log.entryAdded" if params["entry"]["level"] == "error" => problems.push(format!(
+                    "{}: {}",
+                    text(&params["entry"]["url"]),
+                    text(&params["entry"]["text"])
+                )),
+                "Network.loadingFailed" => problems.push(format!(
+                    "request failed: {} ({})",
+                    text(
+                        urls.get(&params["requestId"])
+                            .unwrap_or(&params["requestId"])
+                    ),
+                    text(&params["errorText"])
+                )),
+                "Network.responseReceived"
+                    if params["response"]["status"].as_u64() >= Some(400) =>
+                {
+                    problems.push(format!(
+                        "{} answered {}",
+                        text(&params["response"]["url"]),
+                        params["response"]["status"]
+                    ))
+                }
+                _ => {}
+            }
+        }
+        problems
+    }
+
+    fn next_message(&mut self, deadline: Instant) -> Result<Value> {
+        loop {
+            if Instant::now() > deadline {
+                bail!("Chromium did not answer within {TIMEOUT:?}");
+            }
+            match self.socket.read().context("lost the DevTools socket")? {
+                Message::Text(text) => return Ok(serde_json::from_str(text.as_str())?),
+                Message::Close(_) => bail!("Chromium closed the DevTools socket"),
+                _ => continue,
+            }
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.socket.close(None);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A JSON string as plain text, anything else as JSON.
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
