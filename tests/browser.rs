@@ -29,10 +29,10 @@ fn site() -> &'static Site {
         let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-book");
         let _ = std::fs::remove_dir_all(&dest);
         xtask::build(root, &dest, None).expect("the book builds");
-        let server = tiny_http::Server::http("127.0.0.1:0").expect("a loopback port");
-        let origin = format!("http://{}", server.server_addr());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let origin = format!("http://{}", listener.local_addr().expect("its address"));
         let served = dest.clone();
-        std::thread::spawn(move || xtask::site::serve(&server, &served));
+        std::thread::spawn(move || xtask::site::serve(&listener, &served));
         Site { dest, origin }
     })
 }
@@ -98,7 +98,18 @@ const PAGE_FACTS: &str = r##"({
     links: Array.from(document.querySelectorAll("a[href]"), (a) => a.href)
         .filter((href) => href.startsWith(location.origin)),
     lang: document.documentElement.lang,
+    labels: Array.from(document.querySelectorAll("[title], [aria-label]"),
+        (e) => e.getAttribute("aria-label") || e.title),
 })"##;
+
+/// The English labels a Korean page may keep: the switcher to the English edition, and the
+/// buttons mdBook's script adds to code blocks (it tells them apart by these titles).
+const ENGLISH_LABELS: [&str; 4] = [
+    "English",
+    "Copy to clipboard",
+    "Show hidden lines",
+    "Hide lines",
+];
 
 #[test]
 fn every_page_of_both_editions_loads_cleanly_and_every_link_and_anchor_resolves() {
@@ -124,6 +135,15 @@ fn every_page_of_both_editions_loads_cleanly_and_every_link_and_anchor_resolves(
         let lang = &page[1..3];
         if facts["lang"] != json!(lang) {
             problems.push(format!("{page}: <html lang={}>", facts["lang"]));
+        }
+        if lang == "ko" {
+            for label in facts["labels"].as_array().expect("labels") {
+                let label = label.as_str().unwrap_or("");
+                let hangul = label.chars().any(|c| ('가'..='힣').contains(&c));
+                if !hangul && !ENGLISH_LABELS.contains(&label) {
+                    problems.push(format!("{page}: a label in English: {label:?}"));
+                }
+            }
         }
         for problem in browser.problems() {
             problems.push(format!("{page}: {problem}"));

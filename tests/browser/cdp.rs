@@ -150,8 +150,31 @@ impl Browser {
         if let Some(error) = navigated.get("errorText") {
             bail!("cannot open {url}: {error}");
         }
-        self.wait_for_event("Page.loadEventFired")
-            .with_context(|| format!("{url} did not finish loading"))
+        if let Err(e) = self.wait_for_event("Page.loadEventFired") {
+            bail!(
+                "{url} did not finish loading ({e}); still waiting for: {:?}",
+                self.pending()
+            );
+        }
+        Ok(())
+    }
+
+    /// The requests that were sent and have neither finished nor failed.
+    fn pending(&self) -> Vec<String> {
+        let mut pending = std::collections::BTreeMap::new();
+        for event in &self.events {
+            let id = event["params"]["requestId"].to_string();
+            match event["method"].as_str().unwrap_or("") {
+                "Network.requestWillBeSent" => {
+                    pending.insert(id, text(&event["params"]["request"]["url"]));
+                }
+                "Network.loadingFinished" | "Network.loadingFailed" => {
+                    pending.remove(&id);
+                }
+                _ => {}
+            }
+        }
+        pending.into_values().collect()
     }
 
     /// Waits for an event of the tab, such as `Page.loadEventFired` after a click.

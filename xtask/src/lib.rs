@@ -278,7 +278,7 @@ fn add_language_links(dest: &Path, site_url: Option<&str>) -> Result<()> {
                     );
                 }
             }
-            let html = html
+            let html = localize_chrome(&html, edition.lang)
                 .replacen("</head>", &format!("{head}</head>"), 1)
                 .replacen(
                     "<div class=\"right-buttons\">",
@@ -289,6 +289,55 @@ fn add_language_links(dest: &Path, site_url: Option<&str>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// mdBook's buttons and keyboard help speak English in every book. The Korean edition gets
+/// its own words for the labels in the page (not for the code blocks' buttons, which
+/// mdBook's script makes and compares by their English titles), and both editions' help
+/// lists the search key of theme/search.js.
+fn localize_chrome(html: &str, lang: &str) -> String {
+    const SEARCH_HELP: &str = "<p>Press <kbd>?</kbd> to show this help</p>";
+    let mut html = html.replacen(
+        SEARCH_HELP,
+        &format!(
+            "<p>Press <kbd>S</kbd> or <kbd>/</kbd> to search this edition</p>\n                \
+             {SEARCH_HELP}"
+        ),
+        1,
+    );
+    if lang == "ko" {
+        const KOREAN: [(&str, &str); 13] = [
+            ("=\"Toggle Table of Contents\"", "=\"목차 펴고 접기\""),
+            ("=\"Change theme\"", "=\"테마 바꾸기\""),
+            ("=\"Themes\"", "=\"테마\""),
+            ("=\"Print this book\"", "=\"책 전체 인쇄\""),
+            ("=\"Previous chapter\"", "=\"이전 장\""),
+            ("=\"Next chapter\"", "=\"다음 장\""),
+            ("=\"Page navigation\"", "=\"장 이동\""),
+            ("=\"Table of contents\"", "=\"목차\""),
+            (">Keyboard shortcuts<", ">단축키<"),
+            (
+                "Press <kbd>←</kbd> or <kbd>→</kbd> to navigate between chapters",
+                "<kbd>←</kbd> <kbd>→</kbd> 이전 장, 다음 장으로 가기",
+            ),
+            (
+                "Press <kbd>S</kbd> or <kbd>/</kbd> to search this edition",
+                "<kbd>S</kbd> <kbd>/</kbd> 이 판 검색",
+            ),
+            (
+                "Press <kbd>?</kbd> to show this help",
+                "<kbd>?</kbd> 이 도움말 보기",
+            ),
+            (
+                "Press <kbd>Esc</kbd> to hide this help",
+                "<kbd>Esc</kbd> 도움말 닫기",
+            ),
+        ];
+        for (english, korean) in KOREAN {
+            html = html.replace(english, korean);
+        }
+    }
+    html
 }
 
 static LINK: LazyLock<Regex> =

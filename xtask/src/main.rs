@@ -57,9 +57,8 @@ fn serve(root: &Path, port: u16) -> Result<()> {
     let dest = root.join("book");
     xtask::build(root, &dest, None)?;
     let addr = format!("127.0.0.1:{port}");
-    let server = tiny_http::Server::http(&addr).map_err(|e| {
-        anyhow::anyhow!("cannot listen on {addr} ({e}); pass another port with --port")
-    })?;
+    let listener = std::net::TcpListener::bind(&addr)
+        .with_context(|| format!("cannot listen on {addr}; pass another port with --port"))?;
     println!("serving the book on http://{addr}/ (Ctrl-C to stop)");
 
     let (tx, rx) = mpsc::channel();
@@ -91,7 +90,7 @@ fn serve(root: &Path, port: u16) -> Result<()> {
         }
     });
 
-    xtask::site::serve(&server, &dest);
+    xtask::site::serve(&listener, &dest);
     Ok(())
 }
 

@@ -1,34 +1,66 @@
 //! Serves the rendered book over HTTP on loopback: `cargo xtask serve` for a reader, and
 //! the browser test (tests/browser.rs) for Chromium.
+//!
+//! A static site on loopback needs very little HTTP: read a request, send a file, close.
+//! (tiny_http did this before, but its connection pool could leave a browser's new
+//! connection queued behind idle keep-alive ones: a stylesheet arrived 30 seconds late.)
 
 use std::fs;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// Answers every request to `server` with a file under `dest` until the server is dropped.
-/// A path with no file gets its edition's `404.html` (`/ko/...` the Korean one) with the
-/// status 404, as a static host serves it.
-pub fn serve(server: &tiny_http::Server, dest: &Path) {
-    for request in server.incoming_requests() {
-        let (file, status) = match file_for(dest, request.url()) {
-            Some(file) => (file, 200),
-            None => (not_found_page(dest, request.url()), 404),
-        };
-        let response = match fs::File::open(&file) {
-            Ok(body) => {
-                let mut response = tiny_http::Response::from_file(body).with_status_code(status);
-                let header = format!("Content-Type: {}", content_type(&file));
-                if let Ok(header) = header.parse::<tiny_http::Header>() {
-                    response.add_header(header);
-                }
-                request.respond(response)
-            }
-            Err(_) => request
-                .respond(tiny_http::Response::from_string("404 not found").with_status_code(404)),
-        };
-        if let Err(e) = response {
-            eprintln!("cannot answer a request: {e}");
-        }
+/// Answers every connection to `listener` with a file under `dest`, each on its own
+/// thread, one request per connection. A path with no file gets its edition's `404.html`
+/// (`/ko/...` the Korean one) with the status 404, as a static host serves it.
+pub fn serve(listener: &TcpListener, dest: &Path) {
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let dest = dest.to_path_buf();
+        std::thread::spawn(move || {
+            // A client that goes away mid-request costs it nothing but its own answer.
+            let _ = answer(stream, &dest);
+        });
     }
+}
+
+fn answer(mut stream: TcpStream, dest: &Path) -> io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    // The request line, then headers up to the empty line; 64 KiB at most.
+    let mut request = BufReader::new((&stream).take(64 * 1024));
+    let mut first = String::new();
+    request.read_line(&mut first)?;
+    let mut line = String::new();
+    while request.read_line(&mut line)? > 0 && !line.trim().is_empty() {
+        line.clear();
+    }
+    let mut words = first.split_whitespace();
+    let (method, url) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
+
+    let (status, file) = match file_for(dest, url) {
+        Some(file) => ("200 OK", file),
+        None => ("404 Not Found", not_found_page(dest, url)),
+    };
+    let body = match method {
+        "GET" | "HEAD" => fs::read(&file).unwrap_or_else(|_| b"404 not found".to_vec()),
+        _ => {
+            return write!(
+                stream,
+                "HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\n\r\n"
+            );
+        }
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        content_type(&file),
+        body.len()
+    )?;
+    if method == "GET" {
+        stream.write_all(&body)?;
+    }
+    stream.flush()
 }
 
 /// The file under `dest` that a URL path names, if there is one; never a file outside it.
