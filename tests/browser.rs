@@ -271,6 +271,19 @@ fn the_language_switcher_opens_the_same_chapter_at_the_same_heading() {
     }
 }
 
+/// Presses and releases a key in the page, as a keyboard does.
+fn press(browser: &mut Browser, key: &str, code: u32, text: &str) {
+    for kind in ["keyDown", "keyUp"] {
+        let mut event = json!({ "type": kind, "key": key, "windowsVirtualKeyCode": code });
+        if kind == "keyDown" && !text.is_empty() {
+            event["text"] = json!(text);
+        }
+        browser
+            .call("Input.dispatchKeyEvent", event)
+            .unwrap_or_else(|e| panic!("press {key}: {e:#}"));
+    }
+}
+
 /// The results' pages, in order, once the search panel shows them.
 fn search(browser: &mut Browser, query: &str) -> Vec<String> {
     // Empty the box as a reader would, and wait until the last results are gone.
@@ -333,12 +346,7 @@ fn search_finds_korean_and_english_words_and_opens_the_page_at_the_match() {
             .open(&format!("{}/{lang}/introduction.html", site.origin))
             .expect("introduction loads");
         // The reader's way in: the S key opens the search box.
-        browser
-            .call(
-                "Input.dispatchKeyEvent",
-                json!({ "type": "keyDown", "key": "s", "code": "KeyS", "windowsVirtualKeyCode": 83 }),
-            )
-            .expect("press S");
+        press(&mut browser, "s", 83, "s");
         let open = browser
             .eval(r##"document.activeElement === document.querySelector("#tas-search input")"##)
             .expect("focus");
@@ -390,9 +398,13 @@ fn search_finds_korean_and_english_words_and_opens_the_page_at_the_match() {
         .expect("results");
     let shot = screenshots().join("search-ko.png");
     browser.screenshot(&shot).expect("screenshot");
-    browser
-        .eval(r##"document.querySelector("#tas-search li a").click()"##)
-        .expect("click the first result");
+    // From the box, ↓ goes to the first result and Enter opens it.
+    press(&mut browser, "ArrowDown", 40, "");
+    let focused = browser
+        .eval(r##"document.activeElement === document.querySelector("#tas-search li a")"##)
+        .expect("focus");
+    assert_eq!(focused, json!(true), "↓ does not reach the first result");
+    press(&mut browser, "Enter", 13, "\r");
     browser
         .wait_for_event("Page.loadEventFired")
         .expect("the result's page loads");

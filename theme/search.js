@@ -202,6 +202,16 @@
             if (event.key === "Enter") {
                 const first = panel.querySelector("ul a");
                 if (first) window.location.href = first.href;
+            }
+        });
+        // ↓ and ↑ walk from the box through the results (Enter opens one), Esc closes.
+        panel.addEventListener("keydown", (event) => {
+            const stops = [input, ...panel.querySelectorAll("ul a")];
+            const at = stops.indexOf(document.activeElement);
+            const step = { ArrowDown: 1, ArrowUp: -1 }[event.key];
+            if (step && at !== -1) {
+                event.preventDefault();
+                stops[Math.min(Math.max(at + step, 0), stops.length - 1)].focus();
             } else if (event.key === "Escape") {
                 panel.hidden = true;
             }
