@@ -43,9 +43,9 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// A fresh headless Chromium, or `None` (said on stderr) when there is none and the run
-/// does not require one.
-fn browser(test: &str) -> Option<Browser> {
+/// A fresh headless Chromium and the served book, or `None` (said on stderr) when there is
+/// no Chromium and the run does not require one.
+fn start(test: &str) -> Option<(Browser, &'static Site)> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let chromium = std::env::var_os("CHROMIUM").map(PathBuf::from).or_else(|| {
         std::env::split_paths(&path)
@@ -64,7 +64,11 @@ fn browser(test: &str) -> Option<Browser> {
         ));
         return None;
     };
-    Some(Browser::launch(&chromium, 1280, 900).expect("Chromium starts"))
+    let site = site();
+    Some((
+        Browser::launch(&chromium, 1280, 900).expect("Chromium starts"),
+        site,
+    ))
 }
 
 /// Where the screenshots go for a reviewer to look at: `target/tmp/browser-screenshots`.
@@ -113,10 +117,9 @@ const ENGLISH_LABELS: [&str; 4] = [
 
 #[test]
 fn every_page_of_both_editions_loads_cleanly_and_every_link_and_anchor_resolves() {
-    let Some(mut browser) = browser("every_page_loads_cleanly") else {
+    let Some((mut browser, site)) = start("every_page_loads_cleanly") else {
         return;
     };
-    let site = site();
     let mut pages = Vec::new();
     for lang in ["ko", "en"] {
         html_pages(&site.dest, &site.dest.join(lang), &mut pages);
@@ -192,10 +195,9 @@ fn every_page_of_both_editions_loads_cleanly_and_every_link_and_anchor_resolves(
 
 #[test]
 fn a_missing_page_gets_its_editions_404_page_with_working_styles() {
-    let Some(mut browser) = browser("missing_page") else {
+    let Some((mut browser, site)) = start("missing_page") else {
         return;
     };
-    let site = site();
     for (lang, heading) in [
         ("ko", "페이지를 찾을 수 없습니다"),
         ("en", "Page not found"),
@@ -225,10 +227,9 @@ fn a_missing_page_gets_its_editions_404_page_with_working_styles() {
 
 #[test]
 fn the_language_switcher_opens_the_same_chapter_at_the_same_heading() {
-    let Some(mut browser) = browser("language_switcher") else {
+    let Some((mut browser, site)) = start("language_switcher") else {
         return;
     };
-    let site = site();
     for (from, to, page) in [("ko", "en", "sockets.html"), ("en", "ko", "threads.html")] {
         browser
             .open(&format!("{}/{from}/{page}", site.origin))
@@ -316,10 +317,9 @@ fn search(browser: &mut Browser, query: &str) -> Vec<String> {
 
 #[test]
 fn search_finds_korean_and_english_words_and_opens_the_page_at_the_match() {
-    let Some(mut browser) = browser("search") else {
+    let Some((mut browser, site)) = start("search") else {
         return;
     };
-    let site = site();
     // (edition, query, the chapter that teaches it: one of the first three results, those a
     // reader sees without scrolling)
     let queries = [
@@ -460,10 +460,9 @@ const HANGUL_PIXELS: &str = r##"(() => {
 
 #[test]
 fn hangul_is_drawn_with_a_real_font_and_screenshots_are_saved() {
-    let Some(mut browser) = browser("hangul_and_screenshots") else {
+    let Some((mut browser, site)) = start("hangul_and_screenshots") else {
         return;
     };
-    let site = site();
     browser
         .open(&format!("{}/ko/threads.html", site.origin))
         .expect("chapter loads");
@@ -534,10 +533,9 @@ fn hangul_is_drawn_with_a_real_font_and_screenshots_are_saved() {
 
 #[test]
 fn print_page_holds_the_whole_edition() {
-    let Some(mut browser) = browser("print_page") else {
+    let Some((mut browser, site)) = start("print_page") else {
         return;
     };
-    let site = site();
     for lang in ["ko", "en"] {
         let edition = xtask::EDITIONS
             .iter()
