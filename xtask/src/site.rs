@@ -100,3 +100,73 @@ fn content_type(file: &Path) -> &'static str {
         _ => "application/octet-stream",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// Sends one raw request to a server on `addr` and returns everything it answered.
+    fn ask(addr: std::net::SocketAddr, request: &str) -> String {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .expect("the server closes");
+        answer
+    }
+
+    #[test]
+    fn files_404_pages_and_nothing_outside_the_folder() {
+        let dest = std::env::temp_dir().join(format!("xtask-site-{}", std::process::id()));
+        for lang in ["ko", "en"] {
+            fs::create_dir_all(dest.join(lang)).expect("folder");
+            fs::write(dest.join(lang).join("404.html"), format!("{lang} missing")).expect("404");
+        }
+        fs::write(dest.join("ko/스레드.html"), "<p>page</p>").expect("page");
+        fs::write(dest.join("ko/index.html"), "front").expect("index");
+        let outside = dest.with_extension("secret");
+        fs::write(&outside, "secret").expect("outside");
+
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let addr = listener.local_addr().expect("address");
+        let served = dest.clone();
+        std::thread::spawn(move || serve(&listener, &served));
+
+        let page = ask(
+            addr,
+            "GET /ko/%EC%8A%A4%EB%A0%88%EB%93%9C.html HTTP/1.1\r\nHost: x\r\n\r\n",
+        );
+        assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
+        assert!(
+            page.contains("Content-Type: text/html; charset=utf-8\r\n"),
+            "{page}"
+        );
+        assert!(page.ends_with("\r\n\r\n<p>page</p>"), "{page}");
+        assert!(ask(addr, "GET /ko/ HTTP/1.1\r\n\r\n").ends_with("front"));
+
+        let missing = ask(addr, "GET /ko/nothing.html HTTP/1.1\r\n\r\n");
+        assert!(
+            missing.starts_with("HTTP/1.1 404 Not Found\r\n") && missing.ends_with("ko missing")
+        );
+        assert!(ask(addr, "GET /nothing HTTP/1.1\r\n\r\n").ends_with("en missing"));
+        let name = outside.file_name().and_then(|n| n.to_str()).expect("name");
+        let escape = ask(addr, &format!("GET /ko/../../{name} HTTP/1.1\r\n\r\n"));
+        assert!(!escape.contains("secret"), "{escape}");
+
+        let head = ask(addr, "HEAD /ko/index.html HTTP/1.1\r\n\r\n");
+        assert!(
+            head.starts_with("HTTP/1.1 200 OK\r\n")
+                && head.ends_with("Content-Length: 5\r\nConnection: close\r\n\r\n"),
+            "{head}"
+        );
+        assert!(ask(addr, "POST /ko/ HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405"));
+
+        let _ = fs::remove_dir_all(&dest);
+        let _ = fs::remove_file(&outside);
+    }
+}
