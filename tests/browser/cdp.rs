@@ -3,7 +3,7 @@
 //! exception and failed request the page produced.
 //!
 //! A crate such as `headless_chrome` does this and much more, but it builds the whole
-//! protocol (about two minutes and a hundred crates on two cores); the test needs five
+//! protocol (about two minutes and a hundred crates on two cores); the test needs a dozen
 //! methods, so it speaks them over a WebSocket itself.
 
 use anyhow::{Context, Result, bail};
