@@ -396,6 +396,23 @@ fn search_finds_korean_and_english_words_and_opens_the_page_at_the_match() {
     browser
         .eval_until(r##"document.querySelector("#tas-search li a") !== null"##)
         .expect("results");
+    // 스레드 is in more sections than the list shows, and the status says so.
+    let shown = browser
+        .eval(
+            r##"[document.querySelector("#tas-search .tas-search-status").textContent,
+                   document.querySelectorAll("#tas-search li").length]"##,
+        )
+        .expect("status");
+    let status = shown[0].as_str().unwrap_or("");
+    let total: u64 = status
+        .split('곳')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        total > 30 && status.ends_with("앞의 30곳을 보여 줍니다.") && shown[1] == json!(30),
+        "{shown}"
+    );
     let shot = screenshots().join("search-ko.png");
     browser.screenshot(&shot).expect("screenshot");
     // From the box, ↓ goes to the first result and Enter opens it.

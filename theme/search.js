@@ -11,10 +11,11 @@
     const korean = document.documentElement.lang === "ko";
     const words = korean
         ? { button: "검색 (S)", placeholder: "이 판에서 찾기…", none: "찾는 글이 없습니다.",
-            found: (n) => `${n}곳에서 찾았습니다.`, loading: "찾아보기 목록을 불러오는 중…",
+            found: (n, shown) => `${n}곳에서 찾았습니다.` + (shown < n ? ` 앞의 ${shown}곳을 보여 줍니다.` : ""),
+            loading: "검색 목록을 불러오는 중…",
             failed: "검색 목록을 불러오지 못했습니다." }
         : { button: "Search (S)", placeholder: "Search this edition…", none: "No results.",
-            found: (n) => (n === 1 ? "1 result." : `${n} results.`),
+            found: (n, shown) => (n === 1 ? "1 result." : `${n} results.`) + (shown < n ? ` Showing the first ${shown}.` : ""),
             loading: "Loading the search index…", failed: "Cannot load the search index." };
     const root = typeof path_to_root === "string" ? path_to_root : "";
     const MAX_RESULTS = 30;
@@ -112,7 +113,7 @@
             m.score += Math.min(perPage.get(index.sections[m.i][0]), 30) / 3;
         }
         matches.sort((a, b) => b.score - a.score || a.i - b.i);
-        return matches.slice(0, MAX_RESULTS).map((m) => m.i);
+        return matches.map((m) => m.i);
     }
 
     // Every word a query marks in a snippet or on a page.
@@ -169,9 +170,10 @@
             return;
         }
         const found = search(query);
-        status.textContent = found.length === 0 ? words.none : words.found(found.length);
+        const shown = found.slice(0, MAX_RESULTS);
+        status.textContent = found.length === 0 ? words.none : words.found(found.length, shown.length);
         const wanted = markWords(query);
-        for (const i of found) {
+        for (const i of shown) {
             const section = index.sections[i];
             const title = index.pages[section[0]][1];
             const heading = section[2] && section[2] !== title ? " › " + section[2] : "";
