@@ -1,5 +1,6 @@
 //! The build renders both editions with working language links, and refuses a book with a
-//! missing include file, a missing anchor or a broken internal link.
+//! missing include file, a missing anchor or a broken internal link, or one whose pages lack
+//! the mdBook markup that xtask's edits of them look for.
 
 use std::fs;
 use std::path::Path;
@@ -78,6 +79,24 @@ fn both_editions_render_with_language_links() {
             edition.lang
         );
     }
+    // Every Korean label replaced its English original: some Korean page has it, none the
+    // English.
+    let korean_pages: Vec<String> = fs::read_dir(out.path().join("ko"))
+        .expect("the Korean edition")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .map(|p| read(&p))
+        .collect();
+    for (english, korean) in xtask::KOREAN_LABELS {
+        assert!(
+            korean_pages.iter().any(|html| html.contains(korean)),
+            "no Korean page has {korean}"
+        );
+        assert!(
+            !korean_pages.iter().any(|html| html.contains(english)),
+            "a Korean page still has {english}"
+        );
+    }
     let threads = read(&out.path().join("ko/threads.html"));
     assert!(threads.contains("id=\"arc-mutex\""), "shared heading ids");
     assert!(
@@ -138,9 +157,96 @@ fn error_of(result: anyhow::Result<()>) -> String {
     format!("{:#}", result.expect_err("the build must fail"))
 }
 
+/// Gives the small book at `root` mdBook's own page template with every `from` changed to
+/// `to`, as an mdBook update that changes its markup would.
+fn change_template(root: &Path, from: &str, to: &str) {
+    let scratch = tempfile::tempdir().expect("temporary folder");
+    xtask::mdbook_driver::init::BookBuilder::new(scratch.path())
+        .copy_theme(true)
+        .build()
+        .expect("mdBook writes out its theme");
+    let template = read(&scratch.path().join("theme/index.hbs"));
+    assert!(template.contains(from), "mdBook's template has no `{from}`");
+    fs::write(root.join("theme/index.hbs"), template.replace(from, to)).expect("writable");
+}
+
 #[test]
 fn an_intact_small_book_builds() {
+    // Its first page has no previous chapter and its last no next one: the Korean labels for
+    // those are required on some page, not on every page.
     build_small_book(|_| {}).expect("the intact book builds");
+}
+
+#[test]
+fn a_menu_bar_without_its_right_buttons_fails_the_build() {
+    let error = error_of(build_small_book(|root| {
+        change_template(
+            root,
+            "<div class=\"right-buttons\">",
+            "<div class=\"end-buttons\">",
+        )
+    }));
+    assert!(
+        error.contains(
+            "ko/404.html: the language switcher expected `<div class=\"right-buttons\">`"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_keyboard_help_without_the_help_key_fails_the_build() {
+    let error = error_of(build_small_book(|root| {
+        change_template(root, "<p>Press <kbd>?</kbd> to show this help</p>", "")
+    }));
+    assert!(
+        error.contains(
+            "ko/404.html: the search key in the keyboard help expected \
+             `<p>Press <kbd>?</kbd> to show this help</p>`"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_404_page_not_titled_page_not_found_fails_the_build() {
+    let error = error_of(build_small_book(|root| {
+        change_template(
+            root,
+            "<title>{{ title }}</title>",
+            "<title>{{ book_title }}</title>",
+        )
+    }));
+    assert!(
+        error.contains("ko/404.html: the 404 page's title expected `<title>Page not found - `"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_label_missing_from_every_page_fails_the_build() {
+    let error = error_of(build_small_book(|root| {
+        change_template(root, "=\"Change theme\"", "=\"Pick a theme\"")
+    }));
+    assert!(
+        error.contains(
+            "ko/404.html: the Korean label `=\"테마 바꾸기\"` expected `=\"Change theme\"`"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_label_of_some_pages_missing_from_all_of_them_fails_the_build() {
+    let error = error_of(build_small_book(|root| {
+        change_template(root, "=\"Previous chapter\"", "=\"Previous page\"")
+    }));
+    assert!(
+        error.contains(
+            "ko/*.html: the Korean label `=\"이전 장\"` expected `=\"Previous chapter\"`"
+        ),
+        "{error}"
+    );
 }
 
 #[test]

@@ -3,14 +3,14 @@
 //! `cargo xtask` (src/main.rs) and the book-level tests (tests/ at the repository root)
 //! share this code, so what the tests check is exactly what the build does.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use mdbook_driver::MDBook;
 use mdbook_driver::book::{BookItem, Chapter};
 use mdbook_driver::builtin_renderers::MarkdownRenderer;
 use mdbook_driver::config::Config;
 use regex::Regex;
-use std::collections::HashMap;
-use std::fmt::Debug;
+use std::collections::{HashMap, HashSet};
+use std::fmt::{Debug, Display};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -107,7 +107,7 @@ pub fn build(root: &Path, dest: &Path, site_url: Option<&str>) -> Result<()> {
             format!("{site_path}{}/", edition.lang),
         )?;
         strict(|| book.build()).with_context(|| format!("cannot render {}", edition.lang))?;
-        fix_not_found_page(&dest.join(edition.lang).join("404.html"))?;
+        fix_not_found_page(dest, edition.lang)?;
         // The book's own search (theme/search.js) reads this; see search.rs for why.
         let chapters = expanded_chapters(root, edition)?;
         let json = search::index_json(&search::sections(&chapters), &search::aliases(&chapters))?;
@@ -124,21 +124,51 @@ pub fn build(root: &Path, dest: &Path, site_url: Option<&str>) -> Result<()> {
 /// mdBook titles every 404 page "Page not found", whatever its language, and the page's
 /// `<base>` (it is served for any missing path) turns its heading's `#id` links into links
 /// to the edition's front page. Gives it its own heading as title and links that stay.
-fn fix_not_found_page(page: &Path) -> Result<()> {
-    let html =
-        fs::read_to_string(page).with_context(|| format!("cannot read {}", page.display()))?;
+fn fix_not_found_page(dest: &Path, lang: &str) -> Result<()> {
+    let page = format!("{lang}/404.html");
+    let file = dest.join(&page);
+    let mut html =
+        fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let heading = Regex::new(r#"<h1 id="[^"]*"><a class="header" href="[^"]*">([^<]*)</a></h1>"#)?
         .captures(&html)
         .map(|c| c[1].to_owned())
-        .with_context(|| format!("{} has no heading", page.display()))?;
-    let html = html
-        .replacen(
-            "<title>Page not found - ",
-            &format!("<title>{heading} - "),
-            1,
-        )
-        .replace("href=\"#", "href=\"404.html#");
-    fs::write(page, html).with_context(|| format!("cannot write {}", page.display()))
+        .with_context(|| format!("{page} has no heading"))?;
+    replace_checked(
+        &mut html,
+        "<title>Page not found - ",
+        &format!("<title>{heading} - "),
+        "the 404 page's title",
+        &page,
+    )?;
+    replace_checked(
+        &mut html,
+        "href=\"#",
+        "href=\"404.html#",
+        "the 404 page's heading links",
+        &page,
+    )?;
+    fs::write(&file, html).with_context(|| format!("cannot write {}", file.display()))
+}
+
+/// Replaces every `from` in `html` with `to`, or fails if `html` has none. xtask edits
+/// mdBook's pages by plain string replacement, so when an mdBook update changes the markup
+/// an edit looks for, the edit finds nothing and the book quietly loses what it adds; this
+/// makes that an error naming the edit, the page and the markup.
+fn replace_checked(html: &mut String, from: &str, to: &str, edit: &str, page: &str) -> Result<()> {
+    if !html.contains(from) {
+        return Err(not_found(edit, from, page));
+    }
+    *html = html.replace(from, to);
+    Ok(())
+}
+
+/// The error for an edit that found none of the markup it expected in `place`: a page, or
+/// all the pages of an edition.
+fn not_found(edit: &str, markup: &str, place: impl Display) -> anyhow::Error {
+    anyhow!(
+        "{place}: {edit} expected `{markup}` in mdBook's HTML and found none; \
+         did an mdBook update change its markup?"
+    )
 }
 
 /// Runs `f` while listening to mdBook's log, and turns anything mdBook only logged as a
@@ -243,14 +273,22 @@ fn html_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// mdBook's `toc.html` is the sidebar for readers without JavaScript, shown in a frame: it
+/// has a `<head>`, but no menu bar and no keyboard help.
+const SIDEBAR_FRAME: &str = "toc.html";
+
+const RIGHT_BUTTONS: &str = "<div class=\"right-buttons\">";
+
 /// Gives every page `<link rel="alternate" hreflang>` links to the same page in each
-/// edition, and puts a link to the other edition's page in the menu bar.
+/// edition, puts a link to the other edition's page in the menu bar and has mdBook's
+/// buttons and help speak the edition's language.
 fn add_language_links(dest: &Path, site_url: Option<&str>) -> Result<()> {
     for edition in &EDITIONS {
         let dir = dest.join(edition.lang);
+        let mut labels_replaced = HashSet::new();
         for page in html_files(&dir)? {
             let file = dir.join(&page);
-            let html = fs::read_to_string(&file)?;
+            let mut html = fs::read_to_string(&file)?;
             let page_url = page.to_string_lossy().replace('\\', "/");
             let depth = page.components().count() - 1;
             let base = match site_url {
@@ -278,66 +316,135 @@ fn add_language_links(dest: &Path, site_url: Option<&str>) -> Result<()> {
                     );
                 }
             }
-            let html = localize_chrome(&html, edition.lang)
-                .replacen("</head>", &format!("{head}</head>"), 1)
-                .replacen(
-                    "<div class=\"right-buttons\">",
-                    &format!("<div class=\"right-buttons\">\n{switch}"),
-                    1,
-                );
+            let name = format!("{}/{page_url}", edition.lang);
+            if page_url == SIDEBAR_FRAME {
+                insert_language_links(&mut html, &name, &head, None)?;
+            } else {
+                insert_language_links(&mut html, &name, &head, Some(&switch))?;
+                localize_chrome(&mut html, edition.lang, &name, &mut labels_replaced)?;
+            }
             fs::write(&file, html)?;
+        }
+        // The only check for the labels of ON_SOME_PAGES: each page checked the others.
+        if edition.lang == "ko" {
+            for (english, korean) in KOREAN_LABELS {
+                if !labels_replaced.contains(english) {
+                    let edit = format!("the Korean label `{korean}`");
+                    return Err(not_found(
+                        &edit,
+                        english,
+                        format!("{}/*.html", edition.lang),
+                    ));
+                }
+            }
         }
     }
     Ok(())
 }
 
+/// Puts a page's `hreflang` links (`head`) before `</head>` and its language switcher, if
+/// it has a menu bar to put it in, first among the buttons on the right.
+fn insert_language_links(
+    html: &mut String,
+    page: &str,
+    head: &str,
+    switch: Option<&str>,
+) -> Result<()> {
+    // mdBook empties an edition's folder before rendering it, on `xtask serve`'s rebuilds
+    // too, so every page comes here fresh from mdBook. Should that ever change, refuse a
+    // page that has its links rather than give it a second set.
+    if html.contains("<link rel=\"alternate\" hreflang=") {
+        bail!("{page}: already has its language links; mdBook did not render it afresh");
+    }
+    replace_checked(
+        html,
+        "</head>",
+        &format!("{head}</head>"),
+        "the hreflang links",
+        page,
+    )?;
+    if let Some(switch) = switch {
+        replace_checked(
+            html,
+            RIGHT_BUTTONS,
+            &format!("{RIGHT_BUTTONS}\n{switch}"),
+            "the language switcher",
+            page,
+        )?;
+    }
+    Ok(())
+}
+
+/// mdBook's English labels, and the Korean edition's words for them.
+pub const KOREAN_LABELS: [(&str, &str); 13] = [
+    ("=\"Toggle Table of Contents\"", "=\"목차 펴고 접기\""),
+    ("=\"Change theme\"", "=\"테마 바꾸기\""),
+    ("=\"Themes\"", "=\"테마\""),
+    ("=\"Print this book\"", "=\"책 전체 인쇄\""),
+    ("=\"Previous chapter\"", "=\"이전 장\""),
+    ("=\"Next chapter\"", "=\"다음 장\""),
+    ("=\"Page navigation\"", "=\"장 이동\""),
+    ("=\"Table of contents\"", "=\"목차\""),
+    (">Keyboard shortcuts<", ">단축키<"),
+    (
+        "Press <kbd>←</kbd> or <kbd>→</kbd> to navigate between chapters",
+        "<kbd>←</kbd> <kbd>→</kbd> 이전 장, 다음 장으로 가기",
+    ),
+    (
+        "Press <kbd>S</kbd> or <kbd>/</kbd> to search this edition",
+        "<kbd>S</kbd> <kbd>/</kbd> 이 판 검색",
+    ),
+    (
+        "Press <kbd>?</kbd> to show this help",
+        "<kbd>?</kbd> 이 도움말 보기",
+    ),
+    (
+        "Press <kbd>Esc</kbd> to hide this help",
+        "<kbd>Esc</kbd> 도움말 닫기",
+    ),
+];
+
+/// The labels that only some pages have: the first page has no previous chapter, the last
+/// no next one, and neither has 404.html or print.html. Each must be replaced on some page
+/// of the edition; every other label on every page that has a menu bar.
+const ON_SOME_PAGES: [&str; 2] = ["=\"Previous chapter\"", "=\"Next chapter\""];
+
 /// mdBook's buttons and keyboard help speak English in every book. The Korean edition gets
 /// its own words for the labels in the page (not for the code blocks' buttons, which
 /// mdBook's script makes and compares by their English titles), and both editions' help
-/// lists the search key of theme/search.js.
-fn localize_chrome(html: &str, lang: &str) -> String {
-    const SEARCH_HELP: &str = "<p>Press <kbd>?</kbd> to show this help</p>";
-    let mut html = html.replacen(
-        SEARCH_HELP,
-        &format!(
-            "<p>Press <kbd>S</kbd> or <kbd>/</kbd> to search this edition</p>\n                \
-             {SEARCH_HELP}"
-        ),
-        1,
-    );
-    if lang == "ko" {
-        const KOREAN: [(&str, &str); 13] = [
-            ("=\"Toggle Table of Contents\"", "=\"목차 펴고 접기\""),
-            ("=\"Change theme\"", "=\"테마 바꾸기\""),
-            ("=\"Themes\"", "=\"테마\""),
-            ("=\"Print this book\"", "=\"책 전체 인쇄\""),
-            ("=\"Previous chapter\"", "=\"이전 장\""),
-            ("=\"Next chapter\"", "=\"다음 장\""),
-            ("=\"Page navigation\"", "=\"장 이동\""),
-            ("=\"Table of contents\"", "=\"목차\""),
-            (">Keyboard shortcuts<", ">단축키<"),
-            (
-                "Press <kbd>←</kbd> or <kbd>→</kbd> to navigate between chapters",
-                "<kbd>←</kbd> <kbd>→</kbd> 이전 장, 다음 장으로 가기",
-            ),
-            (
-                "Press <kbd>S</kbd> or <kbd>/</kbd> to search this edition",
-                "<kbd>S</kbd> <kbd>/</kbd> 이 판 검색",
-            ),
-            (
-                "Press <kbd>?</kbd> to show this help",
-                "<kbd>?</kbd> 이 도움말 보기",
-            ),
-            (
-                "Press <kbd>Esc</kbd> to hide this help",
-                "<kbd>Esc</kbd> 도움말 닫기",
-            ),
-        ];
-        for (english, korean) in KOREAN {
-            html = html.replace(english, korean);
+/// lists the search key of theme/search.js. `replaced` collects the English labels this
+/// page had, for the labels checked per edition.
+fn localize_chrome(
+    html: &mut String,
+    lang: &str,
+    page: &str,
+    replaced: &mut HashSet<&'static str>,
+) -> Result<()> {
+    const HELP_KEY: &str = "<p>Press <kbd>?</kbd> to show this help</p>";
+    const SEARCH_KEY: &str = "<p>Press <kbd>S</kbd> or <kbd>/</kbd> to search this edition</p>";
+    replace_checked(
+        html,
+        HELP_KEY,
+        &format!("{SEARCH_KEY}\n                {HELP_KEY}"),
+        "the search key in the keyboard help",
+        page,
+    )?;
+    if lang != "ko" {
+        return Ok(());
+    }
+    for (english, korean) in KOREAN_LABELS {
+        if html.contains(english) {
+            *html = html.replace(english, korean);
+            replaced.insert(english);
+        } else if !ON_SOME_PAGES.contains(&english) {
+            return Err(not_found(
+                &format!("the Korean label `{korean}`"),
+                english,
+                page,
+            ));
         }
     }
-    html
+    Ok(())
 }
 
 static LINK: LazyLock<Regex> =
@@ -420,4 +527,24 @@ fn normalize(path: &Path) -> Option<PathBuf> {
         }
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_gets_its_language_links_once() {
+        let mut html = "<head>\n</head>\n<div class=\"right-buttons\">\n</div>".to_owned();
+        let head = "<link rel=\"alternate\" hreflang=\"en\" href=\"../en/index.html\">\n";
+        let switch = Some("<a class=\"lang-switch\" href=\"../en/index.html\">English</a>\n");
+        insert_language_links(&mut html, "ko/index.html", head, switch).expect("a fresh page");
+        let error = insert_language_links(&mut html, "ko/index.html", head, switch)
+            .expect_err("a page that has its links");
+        assert!(
+            error.to_string().starts_with("ko/index.html: already has"),
+            "{error}"
+        );
+        assert_eq!(html.matches("hreflang=").count(), 1, "{html}");
+    }
 }
