@@ -8,12 +8,12 @@
 #[path = "browser/cdp.rs"]
 mod cdp;
 
-use cdp::Browser;
+use cdp::{Browser, Chromium};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 /// Both editions, built once for all the tests here and served on a loopback port.
 struct Site {
@@ -43,8 +43,9 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// A fresh headless Chromium and the served book, or `None` (said on stderr) when there is
-/// no Chromium and the run does not require one.
+/// The test's own tab in headless Chromium, as fresh as a new profile (no cookies, storage
+/// or cache from other tests), and the served book; or `None` (said on stderr) when there
+/// is no Chromium and the run does not require one.
 fn start(test: &str) -> Option<(Browser, &'static Site)> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let chromium = std::env::var_os("CHROMIUM").map(PathBuf::from).or_else(|| {
@@ -65,10 +66,27 @@ fn start(test: &str) -> Option<(Browser, &'static Site)> {
         return None;
     };
     let site = site();
-    Some((
-        Browser::launch(&chromium, 1280, 900).expect("Chromium starts"),
-        site,
-    ))
+    let browser = Browser::new_tab(&shared_chromium(&chromium), 1280, 900)
+        .unwrap_or_else(|e| panic!("cannot open a tab in Chromium: {e:#}"));
+    Some((browser, site))
+}
+
+/// The Chromium that the tests running at the same time share: the first one starts it,
+/// each tab holds it, and it stops when the last tab closes. The tests run a few at a time
+/// and follow each other closely, so a run usually starts it once instead of once per test
+/// (with `--test-threads=1`, once per test again). The static holds only a `Weak`: statics
+/// are never dropped, and a Chromium held there would outlive the tests.
+fn shared_chromium(path: &Path) -> Arc<Chromium> {
+    static RUNNING: Mutex<Weak<Chromium>> = Mutex::new(Weak::new());
+    // A test that panicked in here (Chromium did not start) left nothing half-done.
+    let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(chromium) = running.upgrade() {
+        return chromium;
+    }
+    let chromium = Chromium::launch(path).unwrap_or_else(|e| panic!("Chromium starts: {e:#}"));
+    let chromium = Arc::new(chromium);
+    *running = Arc::downgrade(&chromium);
+    chromium
 }
 
 /// Where the screenshots go for a reviewer to look at: `target/tmp/browser-screenshots`.
@@ -272,16 +290,61 @@ fn the_language_switcher_opens_the_same_chapter_at_the_same_heading() {
     }
 }
 
+/// A key as the browser reports it to the page: what it means (`key`: the letter it gives,
+/// or a name such as "Enter"), where it is on the keyboard (`code`), its Windows key code,
+/// and the text it types.
+struct Key {
+    key: &'static str,
+    code: &'static str,
+    windows: u32,
+    text: &'static str,
+}
+
+const S: Key = Key {
+    key: "s",
+    code: "KeyS",
+    windows: 83,
+    text: "s",
+};
+/// The same key with the Korean IME on, as Korean readers type: the 2-set layout (두벌식)
+/// has ㄴ there.
+const S_KOREAN: Key = Key {
+    key: "ㄴ",
+    code: "KeyS",
+    windows: 83,
+    text: "ㄴ",
+};
+const ARROW_DOWN: Key = Key {
+    key: "ArrowDown",
+    code: "ArrowDown",
+    windows: 40,
+    text: "",
+};
+const ENTER: Key = Key {
+    key: "Enter",
+    code: "Enter",
+    windows: 13,
+    text: "\r",
+};
+const ESCAPE: Key = Key {
+    key: "Escape",
+    code: "Escape",
+    windows: 27,
+    text: "",
+};
+
 /// Presses and releases a key in the page, as a keyboard does.
-fn press(browser: &mut Browser, key: &str, code: u32, text: &str) {
+fn press(browser: &mut Browser, key: &Key) {
     for kind in ["keyDown", "keyUp"] {
-        let mut event = json!({ "type": kind, "key": key, "windowsVirtualKeyCode": code });
-        if kind == "keyDown" && !text.is_empty() {
-            event["text"] = json!(text);
+        let mut event = json!({
+            "type": kind, "key": key.key, "code": key.code, "windowsVirtualKeyCode": key.windows,
+        });
+        if kind == "keyDown" && !key.text.is_empty() {
+            event["text"] = json!(key.text);
         }
         browser
             .call("Input.dispatchKeyEvent", event)
-            .unwrap_or_else(|e| panic!("press {key}: {e:#}"));
+            .unwrap_or_else(|e| panic!("press {}: {e:#}", key.key));
     }
 }
 
@@ -346,7 +409,7 @@ fn search_finds_korean_and_english_words_and_opens_the_page_at_the_match() {
             .open(&format!("{}/{lang}/introduction.html", site.origin))
             .expect("introduction loads");
         // The reader's way in: the S key opens the search box.
-        press(&mut browser, "s", 83, "s");
+        press(&mut browser, &S);
         let open = browser
             .eval(r##"document.activeElement === document.querySelector("#tas-search input")"##)
             .expect("focus");
@@ -416,12 +479,12 @@ fn search_finds_korean_and_english_words_and_opens_the_page_at_the_match() {
     let shot = screenshots().join("search-ko.png");
     browser.screenshot(&shot).expect("screenshot");
     // From the box, ↓ goes to the first result and Enter opens it.
-    press(&mut browser, "ArrowDown", 40, "");
+    press(&mut browser, &ARROW_DOWN);
     let focused = browser
         .eval(r##"document.activeElement === document.querySelector("#tas-search li a")"##)
         .expect("focus");
     assert_eq!(focused, json!(true), "↓ does not reach the first result");
-    press(&mut browser, "Enter", 13, "\r");
+    press(&mut browser, &ENTER);
     browser
         .wait_for_event("Page.loadEventFired")
         .expect("the result's page loads");
@@ -453,6 +516,168 @@ fn search_finds_korean_and_english_words_and_opens_the_page_at_the_match() {
         );
     }
     assert!(browser.problems().is_empty());
+}
+
+#[test]
+fn the_s_key_opens_the_search_with_the_korean_ime_on() {
+    let Some((mut browser, site)) = start("s_key_korean_ime") else {
+        return;
+    };
+    browser
+        .open(&format!("{}/ko/introduction.html", site.origin))
+        .expect("introduction loads");
+    press(&mut browser, &S_KOREAN);
+    let search = browser
+        .eval(
+            r##"(() => {
+            const input = document.querySelector("#tas-search input");
+            return {
+                shown: !document.querySelector("#tas-search").hidden,
+                focused: document.activeElement === input,
+                typed: input.value,
+            };
+        })()"##,
+        )
+        .expect("the search box");
+    assert_eq!(
+        search,
+        json!({ "shown": true, "focused": true, "typed": "" }),
+        "the S key with the Korean IME on (it gives ㄴ) should open the search box, focus it \
+         and type nothing in it"
+    );
+    let problems = browser.problems();
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+/// Asserts that the search panel is shown, or not, and that its button's `aria-expanded`
+/// says the same.
+fn assert_search_shown(browser: &mut Browser, shown: bool, after: &str) {
+    let state = browser
+        .eval(
+            r##"[!document.querySelector("#tas-search").hidden,
+                document.querySelector("#tas-search-toggle").getAttribute("aria-expanded")]"##,
+        )
+        .expect("the panel and its button");
+    assert_eq!(
+        state,
+        json!([shown, shown.to_string()]),
+        "[panel shown, aria-expanded] after {after}"
+    );
+}
+
+/// Presses Esc in the open search panel, and asserts that it closes and that the focus
+/// goes back to the search button (left in the hidden panel, it would drop to the page).
+fn assert_esc_closes_the_search(browser: &mut Browser, opened_by: &str) {
+    press(browser, &ESCAPE);
+    assert_search_shown(browser, false, &format!("Esc (opened by {opened_by})"));
+    let focused = browser
+        .eval(r##"document.activeElement === document.querySelector("#tas-search-toggle")"##)
+        .expect("focus");
+    assert_eq!(
+        focused,
+        json!(true),
+        "after Esc (opened by {opened_by}), the search button should have the focus"
+    );
+}
+
+#[test]
+fn the_search_button_tells_screen_readers_what_it_opens_and_gets_the_focus_back_on_esc() {
+    let Some((mut browser, site)) = start("search_accessibility") else {
+        return;
+    };
+    browser
+        .open(&format!("{}/en/introduction.html", site.origin))
+        .expect("introduction loads");
+    let button = browser
+        .eval(
+            r##"(() => {
+            const toggle = document.querySelector("#tas-search-toggle");
+            const panel = document.querySelector("#tas-search");
+            const controls = toggle.getAttribute("aria-controls");
+            return {
+                controls,
+                controlsThePanel: controls !== null && document.getElementById(controls) === panel,
+                shortcuts: toggle.getAttribute("aria-keyshortcuts"),
+                landmark: panel.getAttribute("role") === "search" || panel.localName === "search",
+            };
+        })()"##,
+        )
+        .expect("the search button");
+    assert_eq!(
+        button["controlsThePanel"],
+        json!(true),
+        "aria-controls should name the search panel: {button}"
+    );
+    // ARIA separates shortcuts with spaces and does not care about a letter's case.
+    let shortcuts = button["shortcuts"].as_str().unwrap_or("").to_lowercase();
+    assert_eq!(
+        shortcuts.split(' ').collect::<Vec<_>>(),
+        ["s", "/"],
+        "aria-keyshortcuts should list S and /: {button}"
+    );
+    assert_eq!(
+        button["landmark"],
+        json!(true),
+        "the search panel is not a search landmark"
+    );
+
+    // aria-expanded follows the panel whichever way it opens or closes.
+    assert_search_shown(&mut browser, false, "the page loads");
+    let click = r##"document.querySelector("#tas-search-toggle").click()"##;
+    browser.eval(click).expect("click the search button");
+    assert_search_shown(&mut browser, true, "a click on the button");
+    browser.eval(click).expect("click the search button");
+    assert_search_shown(&mut browser, false, "a second click on the button");
+    press(&mut browser, &S);
+    assert_search_shown(&mut browser, true, "the S key");
+    assert_esc_closes_the_search(&mut browser, "the S key");
+
+    browser
+        .open(&format!(
+            "{}/en/introduction.html?search=socket",
+            site.origin
+        ))
+        .expect("introduction loads");
+    assert_search_shown(&mut browser, true, "a ?search= link");
+    assert_esc_closes_the_search(&mut browser, "a ?search= link");
+    let problems = browser.problems();
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+#[test]
+fn the_s_key_in_the_search_box_types_an_s() {
+    let Some((mut browser, site)) = start("s_key_in_the_box") else {
+        return;
+    };
+    browser
+        .open(&format!(
+            "{}/en/introduction.html?search=thread",
+            site.origin
+        ))
+        .expect("introduction loads");
+    browser
+        .eval_until(r##"document.querySelector("#tas-search li a") !== null"##)
+        .expect("results");
+    press(&mut browser, &S);
+    let search = browser
+        .eval(
+            r##"(() => {
+            const input = document.querySelector("#tas-search input");
+            return {
+                typed: input.value,
+                focused: document.activeElement === input,
+                expanded: document.querySelector("#tas-search-toggle").getAttribute("aria-expanded"),
+            };
+        })()"##,
+        )
+        .expect("the search box");
+    assert_eq!(
+        search,
+        json!({ "typed": "threads", "focused": true, "expanded": "true" }),
+        "S in the search box should type an s and leave the search as it was"
+    );
+    let problems = browser.problems();
+    assert!(problems.is_empty(), "{problems:?}");
 }
 
 /// Draws Hangul syllables on a canvas in the page's own font and compares the pixels: real

@@ -188,6 +188,9 @@
     function buildPanel() {
         const panel = document.createElement("div");
         panel.id = "tas-search";
+        // A search landmark, which screen readers list and jump to. The role rather than a
+        // <search> element, which browsers older than 2023 show as an unknown element.
+        panel.setAttribute("role", "search");
         panel.hidden = true;
         panel.innerHTML =
             `<input type="search" placeholder="${words.placeholder}" aria-label="${words.placeholder}">` +
@@ -206,7 +209,7 @@
                 if (first) window.location.href = first.href;
             }
         });
-        // ↓ and ↑ walk from the box through the results (Enter opens one), Esc closes.
+        // ↓ and ↑ walk from the box through the results (Enter opens one).
         panel.addEventListener("keydown", (event) => {
             const stops = [input, ...panel.querySelectorAll("ul a")];
             const at = stops.indexOf(document.activeElement);
@@ -214,15 +217,37 @@
             if (step && at !== -1) {
                 event.preventDefault();
                 stops[Math.min(Math.max(at + step, 0), stops.length - 1)].focus();
-            } else if (event.key === "Escape") {
-                panel.hidden = true;
             }
         });
         return panel;
     }
 
-    function open(panel, query) {
+    // The menu bar's button that opens and closes the panel.
+    function buildToggle(panel) {
+        const button = document.createElement("button");
+        button.id = "tas-search-toggle";
+        button.className = "icon-button";
+        button.type = "button";
+        button.title = words.button;
+        button.setAttribute("aria-label", words.button);
+        button.setAttribute("aria-controls", panel.id);
+        button.setAttribute("aria-expanded", "false");
+        // The two keys the page listens for (below), each a shortcut of its own: ARIA's
+        // notation separates shortcuts with spaces.
+        button.setAttribute("aria-keyshortcuts", "S /");
+        button.innerHTML =
+            '<span class="fa-svg"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">' +
+            '<path d="M416 208c0 45.9-14.9 88.3-40 122.7L502.6 457.4c12.5 12.5 12.5 32.8 0 45.3s-32.8 12.5-45.3 0L330.7 376c-34.4 25.2-76.8 40-122.7 40C93.1 416 0 322.9 0 208S93.1 0 208 0S416 93.1 416 208zM208 352a144 144 0 1 0 0-288 144 144 0 1 0 0 288z"/>' +
+            "</svg></span>";
+        return button;
+    }
+
+    // open() and close() are the only ways the panel is shown or hidden, so the button's
+    // aria-expanded always tells a screen reader which it is.
+    function open(ui, query) {
+        const { panel, toggle } = ui;
         panel.hidden = false;
+        toggle.setAttribute("aria-expanded", "true");
         const input = panel.querySelector("input");
         if (query !== undefined) input.value = query;
         input.focus();
@@ -232,6 +257,19 @@
             () => show(panel, input.value),
             () => { status.textContent = words.failed; }
         );
+    }
+
+    function close(ui) {
+        ui.panel.hidden = true;
+        ui.toggle.setAttribute("aria-expanded", "false");
+        // Focus left in the hidden panel would drop to the top of the page; the button is
+        // where the reader opens the search again.
+        ui.toggle.focus();
+    }
+
+    // Whether a key goes into something the reader is typing in, not to the page.
+    function typing(event) {
+        return event.target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName);
     }
 
     // Marks the query's terms in the page and scrolls to the first mark in the section
@@ -260,30 +298,30 @@
 
     document.addEventListener("DOMContentLoaded", () => {
         const panel = buildPanel();
-        const button = document.createElement("button");
-        button.id = "tas-search-toggle";
-        button.className = "icon-button";
-        button.type = "button";
-        button.title = words.button;
-        button.setAttribute("aria-label", words.button);
-        button.innerHTML =
-            '<span class="fa-svg"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">' +
-            '<path d="M416 208c0 45.9-14.9 88.3-40 122.7L502.6 457.4c12.5 12.5 12.5 32.8 0 45.3s-32.8 12.5-45.3 0L330.7 376c-34.4 25.2-76.8 40-122.7 40C93.1 416 0 322.9 0 208S93.1 0 208 0S416 93.1 416 208zM208 352a144 144 0 1 0 0-288 144 144 0 1 0 0 288z"/>' +
-            "</svg></span>";
-        button.addEventListener("click", () => (panel.hidden ? open(panel) : (panel.hidden = true)));
+        const ui = { panel, toggle: buildToggle(panel) };
+        ui.toggle.addEventListener("click", () => (panel.hidden ? open(ui) : close(ui)));
         const buttons = document.querySelector("#mdbook-menu-bar .left-buttons");
-        if (buttons) buttons.appendChild(button);
+        if (buttons) buttons.appendChild(ui.toggle);
+
+        // Esc inside an IME composition cancels the syllable being composed, not the search.
+        panel.addEventListener("keydown", (event) => {
+            if (event.key === "Escape" && !event.isComposing) close(ui);
+        });
 
         document.addEventListener("keydown", (event) => {
-            const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
-            if (!typing && !event.ctrlKey && !event.metaKey && !event.altKey && (event.key === "s" || event.key === "/")) {
+            if (typing(event) || event.isComposing || event.ctrlKey || event.metaKey || event.altKey) return;
+            // S by its place on the keyboard, not by what it types: with the Korean IME on, as
+            // Korean readers type, that key types ㄴ.
+            // "/" by what it types: the key in the US "/" place types "-" on a German keyboard.
+            if (event.code === "KeyS" || event.key === "/") {
+                // Or the key would also type its letter into the box it just focused.
                 event.preventDefault();
-                open(panel);
+                open(ui);
             }
         });
 
         const params = new URLSearchParams(window.location.search);
         if (params.has("highlight")) highlight(params.get("highlight"));
-        if (params.has("search")) open(panel, params.get("search"));
+        if (params.has("search")) open(ui, params.get("search"));
     });
 })();

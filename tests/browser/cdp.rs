@@ -1,10 +1,10 @@
-//! Just enough of the Chrome DevTools Protocol to drive one headless Chromium tab: open a
-//! page, run JavaScript in it, type, take a screenshot, and keep every console message,
-//! exception and failed request the page produced.
+//! Just enough of the Chrome DevTools Protocol to drive headless Chromium: start it, open
+//! tabs in it, open a page, run JavaScript in it, type, take a screenshot, and keep every
+//! console message, exception and failed request the page produced.
 //!
 //! A crate such as `headless_chrome` does this and much more, but it builds the whole
-//! protocol (about two minutes and a hundred crates on two cores); the test needs a dozen
-//! methods, so it speaks them over a WebSocket itself.
+//! protocol (about two minutes and a hundred crates on two cores); the test needs about
+//! twenty methods, so it speaks them over a WebSocket itself.
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -12,26 +12,25 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tungstenite::{Message, WebSocket};
 
 /// How long one page may take to load, or one command to answer.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A headless Chromium with one tab, stopped (by its process id) when dropped.
-pub struct Browser {
+/// A headless Chromium, stopped (by its process id) when dropped. Tabs are opened in it
+/// with [`Browser::new_tab`].
+pub struct Chromium {
     child: Child,
-    socket: WebSocket<TcpStream>,
-    session: String,
-    next_id: u64,
-    /// Events that arrived while waiting for something else, oldest first.
-    events: Vec<Value>,
+    /// The browser's DevTools socket: `ws://127.0.0.1:PORT/devtools/browser/ID`.
+    url: String,
     _profile: tempfile::TempDir,
 }
 
-impl Browser {
-    /// Starts `chromium` with a fresh profile and opens a tab of `width` × `height` pixels.
-    pub fn launch(chromium: &Path, width: u32, height: u32) -> Result<Browser> {
+impl Chromium {
+    /// Starts `chromium` with a fresh profile.
+    pub fn launch(chromium: &Path) -> Result<Chromium> {
         let profile = tempfile::tempdir()?;
         let mut child = Command::new(chromium)
             .args([
@@ -68,39 +67,81 @@ impl Browser {
                 }
             }
         });
-        let url = match rx.recv_timeout(TIMEOUT) {
-            Ok(url) => url,
+        match rx.recv_timeout(TIMEOUT) {
+            Ok(url) => Ok(Chromium {
+                child,
+                url,
+                _profile: profile,
+            }),
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
                 bail!("{} did not open its DevTools socket", chromium.display());
             }
-        };
+        }
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A tab of its own for one test, in a browser context of its own: the tab shares the
+/// Chromium process with other tests' tabs but not their cookies, storage or cache, as if
+/// it had a fresh profile. Closed when dropped; the Chromium stops when its last tab is
+/// dropped.
+pub struct Browser {
+    socket: WebSocket<TcpStream>,
+    /// The browser context the tab is in, disposed of (with the tab) on drop.
+    context: String,
+    session: String,
+    next_id: u64,
+    /// Events that arrived while waiting for something else, oldest first.
+    events: Vec<Value>,
+    /// Keeps Chromium running while the tab is open.
+    _chromium: Arc<Chromium>,
+}
+
+impl Browser {
+    /// Opens a tab of `width` × `height` pixels in a new browser context of `chromium`,
+    /// over a DevTools connection of its own, so that tests on other threads drive their
+    /// tabs at the same time. Headless Chromium shows every tab and gives each the focus,
+    /// so a key pressed in one does not depend on the others.
+    pub fn new_tab(chromium: &Arc<Chromium>, width: u32, height: u32) -> Result<Browser> {
+        let url = &chromium.url;
         let host = url
             .trim_start_matches("ws://")
             .split('/')
             .next()
-            .context("DevTools address without a host")?
-            .to_owned();
-        let stream = TcpStream::connect(&host)?;
+            .context("DevTools address without a host")?;
+        let stream = TcpStream::connect(host)
+            .with_context(|| format!("cannot connect to Chromium's DevTools socket {url}"))?;
         stream.set_read_timeout(Some(TIMEOUT))?;
         let (socket, _) = tungstenite::client(url.as_str(), stream)
             .map_err(|e| anyhow::anyhow!("cannot open the DevTools socket {url}: {e}"))?;
 
         let mut browser = Browser {
-            child,
             socket,
+            context: String::new(),
             session: String::new(),
             next_id: 0,
             events: Vec::new(),
-            _profile: profile,
+            _chromium: Arc::clone(chromium),
         };
-        let target = browser.call("Target.createTarget", json!({ "url": "about:blank" }))?;
-        let target = target["targetId"]
+        let context = browser.call_browser("Target.createBrowserContext", json!({}))?;
+        browser.context = context["browserContextId"]
             .as_str()
-            .context("no targetId")?
+            .context("no browserContextId")?
             .to_owned();
-        let attached = browser.call(
+        let target = browser.call_browser(
+            "Target.createTarget",
+            json!({ "url": "about:blank", "browserContextId": browser.context }),
+        )?;
+        let target = target["targetId"].as_str().context("no targetId")?;
+        let attached = browser.call_browser(
             "Target.attachToTarget",
             json!({ "targetId": target, "flatten": true }),
         )?;
@@ -118,14 +159,25 @@ impl Browser {
         Ok(browser)
     }
 
-    /// Sends one command to the tab (to the browser itself before a tab is attached) and
-    /// waits for its answer, keeping the events that arrive meanwhile.
+    /// Sends one command to the tab and waits for its answer, keeping the events that
+    /// arrive meanwhile.
     pub fn call(&mut self, method: &str, params: Value) -> Result<Value> {
+        let session = self.session.clone();
+        self.send(Some(session), method, params)
+    }
+
+    /// Sends one command to Chromium itself (the `Target` domain: contexts and tabs).
+    fn call_browser(&mut self, method: &str, params: Value) -> Result<Value> {
+        self.send(None, method, params)
+    }
+
+    /// Sends one command in the tab's `session`, or to Chromium itself without one.
+    fn send(&mut self, session: Option<String>, method: &str, params: Value) -> Result<Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = json!({ "id": id, "method": method, "params": params });
-        if !self.session.is_empty() {
-            message["sessionId"] = json!(self.session);
+        if let Some(session) = session {
+            message["sessionId"] = json!(session);
         }
         self.socket
             .send(Message::text(message.to_string()))
@@ -311,9 +363,13 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Closes the tab and forgets what it stored. Then the `Arc` goes, and with the last
+        // one Chromium.
+        if !self.context.is_empty() {
+            let context = json!({ "browserContextId": self.context });
+            let _ = self.call_browser("Target.disposeBrowserContext", context);
+        }
         let _ = self.socket.close(None);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
