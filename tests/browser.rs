@@ -286,7 +286,7 @@ fn the_language_switcher_opens_the_same_chapter_at_the_same_heading() {
             json!(format!("/{to}/index.html")),
             "the landing page after choosing {to}"
         );
-        assert!(browser.problems().is_empty());
+        assert_no_problems(&mut browser);
     }
 }
 
@@ -332,6 +332,17 @@ const ESCAPE: Key = Key {
     windows: 27,
     text: "",
 };
+
+/// Fails with every console error, exception and failed request the page has had since
+/// the last check.
+fn assert_no_problems(browser: &mut Browser) {
+    let problems = browser.problems();
+    assert!(
+        problems.is_empty(),
+        "problems in the page:\n{}",
+        problems.join("\n")
+    );
+}
 
 /// Presses and releases a key in the page, as a keyboard does.
 fn press(browser: &mut Browser, key: &Key) {
@@ -425,7 +436,7 @@ fn search_finds_korean_and_english_words_and_opens_the_page_at_the_match() {
             nothing.is_empty(),
             "{lang}: a word that is nowhere found {nothing:?}"
         );
-        assert!(browser.problems().is_empty());
+        assert_no_problems(&mut browser);
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 
@@ -515,7 +526,7 @@ fn search_finds_korean_and_english_words_and_opens_the_page_at_the_match() {
             "스레드 is not marked in {word}: {marked}"
         );
     }
-    assert!(browser.problems().is_empty());
+    assert_no_problems(&mut browser);
 }
 
 #[test]
@@ -547,6 +558,36 @@ fn the_s_key_opens_the_search_with_the_korean_ime_on() {
     );
     let problems = browser.problems();
     assert!(problems.is_empty(), "{problems:?}");
+}
+
+#[test]
+fn what_is_typed_before_the_search_index_arrives_is_searched_once_it_does() {
+    let Some((mut browser, site)) = start("slow_search_index") else {
+        return;
+    };
+    // A slow network: every response comes 500 ms after its request, the index too,
+    // which the page fetches only when the search opens.
+    browser
+        .call(
+            "Network.emulateNetworkConditions",
+            json!({ "offline": false, "latency": 500, "downloadThroughput": -1, "uploadThroughput": -1 }),
+        )
+        .expect("a slow network");
+    browser
+        .open(&format!("{}/en/introduction.html", site.origin))
+        .expect("introduction loads");
+    press(&mut browser, &S);
+    browser.type_text("thread").expect("type the query");
+    let found = browser
+        .eval_until(
+            r##"(() => {
+            const links = document.querySelectorAll("#tas-search li a");
+            return links.length > 0 ? links.length : null;
+        })()"##,
+        )
+        .expect("results once the index has arrived");
+    assert!(found.as_u64().is_some_and(|n| n > 0), "{found}");
+    assert_no_problems(&mut browser);
 }
 
 /// Asserts that the search panel is shown, or not, and that its button's `aria-expanded`
@@ -761,7 +802,7 @@ fn hangul_is_drawn_with_a_real_font_and_screenshots_are_saved() {
             sizes.push(std::fs::metadata(&file).expect("screenshot written").len());
         }
     }
-    assert!(browser.problems().is_empty());
+    assert_no_problems(&mut browser);
     // A blank 1280×900 page compresses to a few kilobytes; a page of text does not.
     assert!(
         sizes.iter().all(|&size| size > 30_000),
@@ -804,6 +845,6 @@ fn print_page_holds_the_whole_edition() {
             blocks.as_u64() > Some(20),
             "{lang}/print.html: {blocks} code blocks"
         );
-        assert!(browser.problems().is_empty());
+        assert_no_problems(&mut browser);
     }
 }

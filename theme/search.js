@@ -21,6 +21,7 @@
     const MAX_RESULTS = 30;
 
     let index = null; // {pages, sections, haystacks} once loaded
+    let loading = null; // the fetch of the index, while it is on its way
 
     function normalize(text) {
         return text.normalize("NFC").toLowerCase();
@@ -34,9 +35,12 @@
         return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
     }
 
+    // One fetch, however many times the reader types before it arrives; a failed one is
+    // tried again the next time.
     function loadIndex() {
         if (index) return Promise.resolve(index);
-        return fetch(root + "search-index.json")
+        if (loading) return loading;
+        loading = fetch(root + "search-index.json")
             .then((response) => {
                 if (!response.ok) throw new Error(response.statusText);
                 return response.json();
@@ -57,7 +61,11 @@
                 }
                 index = data;
                 return index;
+            })
+            .finally(() => {
+                loading = null;
             });
+        return loading;
     }
 
     function count(haystack, term) {
@@ -201,7 +209,8 @@
         let timer = null;
         input.addEventListener("input", () => {
             clearTimeout(timer);
-            timer = setTimeout(() => show(panel, input.value), 80);
+            // The index may still be on its way (a slow connection, a fast typist).
+            timer = setTimeout(() => loadIndex().then(() => show(panel, input.value), () => {}), 80);
         });
         input.addEventListener("keydown", (event) => {
             if (event.key === "Enter") {
