@@ -8,39 +8,109 @@
 //! as 2024 here, so an error a 2024 reader meets is the one the book shows.
 
 use std::collections::BTreeMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::io::Write;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, ExitStatus};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
 use xtask::blocks::{Check, code_blocks, program, rust_check};
 
-/// Compiles (and runs) one program as `check` says; `Err` says what went wrong.
-fn check_program(check: &Check, program: &str) -> Result<(), String> {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let (out_dir, target) = (env!("OUT_DIR"), env!("TARGET"));
-    let outcome = |f: &dyn Fn()| catch_unwind(AssertUnwindSafe(f)).is_ok();
+/// How long checking one block may take, compiling and running it together. A block that
+/// loops forever fails after this instead of hanging `cargo test`.
+const BLOCK_LIMIT: Duration = Duration::from_secs(60);
+
+/// Set in a child's environment: the block it is to check, and how (see
+/// [`check_in_a_child`]).
+const CHILD_PROGRAM: &str = "CODE_BLOCK_PROGRAM";
+const CHILD_CHECK: &str = "CODE_BLOCK_CHECK";
+
+/// Checks one program as `check` says, giving up after `limit`; `Err` says what went
+/// wrong.
+fn check_program(check: &Check, program: &str, limit: Duration) -> Result<(), String> {
+    let kind = match check {
+        Check::CompileFail(code) => return compile_fails_with(code, program, limit),
+        Check::Run | Check::Panic => "run",
+        Check::Compile => "compile",
+    };
+    let (status, output) = check_in_a_child(kind, program, limit)?;
     match check {
-        Check::Run if !outcome(&|| skeptic::rt::run_test(root, out_dir, target, program)) => {
-            Err("did not compile, or its program failed (output above)".into())
+        Check::Run if !status.success() => {
+            Err(format!("did not compile, or its program failed:\n{output}"))
         }
-        Check::Compile
-            if !outcome(&|| skeptic::rt::compile_test(root, out_dir, target, program)) =>
-        {
-            Err("did not compile (errors above)".into())
-        }
-        Check::Panic if outcome(&|| skeptic::rt::run_test(root, out_dir, target, program)) => {
+        Check::Compile if !status.success() => Err(format!("did not compile:\n{output}")),
+        Check::Panic if status.success() => {
             Err("is marked `should_panic` but ran successfully".into())
         }
-        Check::CompileFail(code) => compile_fails_with(code, program),
         _ => Ok(()),
     }
 }
 
+/// skeptic 0.14 is the one that knows how to compile a block against this package's
+/// dependencies (which `--extern` and `-L` to pass rustc), but it offers no time limit and
+/// no way to impose one: `run_test` compiles the block and runs it, and waits for it,
+/// all inside; `compile_test` only checks (it writes metadata, no program to run); and
+/// the program's temporary folder and process id are private. So each block is checked
+/// in a process of its own, this test binary started again to run
+/// [`one_block_in_a_child_process`], which calls skeptic. That child can be stopped: it
+/// runs in a process group of its own, and after `limit` the whole group is killed, the
+/// block's program (and anything it started) with it.
+fn check_in_a_child(
+    kind: &str,
+    program: &str,
+    limit: Duration,
+) -> Result<(ExitStatus, String), String> {
+    let mut child = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
+    child
+        .args(["one_block_in_a_child_process", "--exact", "--ignored"])
+        .args(["--nocapture", "--quiet"])
+        .env(CHILD_CHECK, kind)
+        .env(CHILD_PROGRAM, program);
+    let (status, output) = testkit::run_within(child, limit)?;
+    // What libtest printed before the child's test began.
+    let output = output.trim_start().trim_start_matches("running 1 test\n");
+    Ok((status, output.to_owned()))
+}
+
+#[test]
+#[ignore = "started by check_in_a_child, in a child process, with a block to check"]
+fn one_block_in_a_child_process() {
+    let (Ok(kind), Ok(program)) = (std::env::var(CHILD_CHECK), std::env::var(CHILD_PROGRAM)) else {
+        return; // started by hand (`--ignored`), with no block to check
+    };
+    // Ctrl-C in a terminal does not reach this child, which runs in a process group of
+    // its own (see `testkit::run_within`). Should the test that started it be stopped,
+    // the child is handed to another parent: then it stops too, with the block's program.
+    #[cfg(unix)]
+    {
+        let parent = std::os::unix::process::parent_id();
+        thread::spawn(move || {
+            while std::os::unix::process::parent_id() == parent {
+                thread::sleep(Duration::from_millis(200));
+            }
+            testkit::kill_group(std::process::id());
+        });
+    }
+    quiet_command_lines();
+    let (root, out_dir, target) = (env!("CARGO_MANIFEST_DIR"), env!("OUT_DIR"), env!("TARGET"));
+    // skeptic panics if the block does not compile, or its program fails. The exit
+    // status says which it was; exiting here leaves out libtest's report on this test,
+    // which is not about the block.
+    let checked = std::panic::catch_unwind(|| match kind.as_str() {
+        "run" => skeptic::rt::run_test(root, out_dir, target, &program),
+        _ => skeptic::rt::compile_test(root, out_dir, target, &program),
+    });
+    let _ = std::io::stdout().flush();
+    std::process::exit(if checked.is_ok() { 0 } else { 1 });
+}
+
 /// `compile_fail,E0373`: the program must not compile, and for the stated reason.
-fn compile_fails_with(code: &str, program: &str) -> Result<(), String> {
+fn compile_fails_with(code: &str, program: &str, limit: Duration) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let file = dir.path().join("main.rs");
     std::fs::write(&file, program).map_err(|e| e.to_string())?;
-    let output = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+    let mut rustc = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()));
+    rustc
         .args([
             "--edition",
             "2024",
@@ -51,15 +121,13 @@ fn compile_fails_with(code: &str, program: &str) -> Result<(), String> {
         ])
         .arg("--out-dir")
         .arg(dir.path())
-        .arg(&file)
-        .output()
-        .map_err(|e| format!("cannot run rustc: {e}"))?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if output.status.success() {
+        .arg(&file);
+    let (status, output) = testkit::run_within(rustc, limit)?;
+    if status.success() {
         Err(format!("is marked `compile_fail,{code}` but compiles"))
-    } else if !stderr.contains(&format!("error[{code}]")) {
+    } else if !output.contains(&format!("error[{code}]")) {
         Err(format!(
-            "should fail with {code}, but rustc said:\n{stderr}"
+            "should fail with {code}, but rustc said:\n{output}"
         ))
     } else {
         Ok(())
@@ -81,7 +149,6 @@ fn quiet_command_lines() {
 
 #[test]
 fn every_rust_block_in_both_editions_compiles_and_runs() {
-    quiet_command_lines();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // (how to check, program) -> where readers see it
     let mut programs: BTreeMap<(Check, String), Vec<String>> = BTreeMap::new();
@@ -125,24 +192,28 @@ fn every_rust_block_in_both_editions_compiles_and_runs() {
         "{written} Rust blocks written, {found} found after includes"
     );
 
-    // skeptic's runtime runs a bounded pool of rustc processes; threads only wait.
-    let results: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = programs
-            .iter()
-            .map(|((check, program), places)| {
-                s.spawn(move || (places, check_program(check, program)))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("checker thread"))
-            .collect()
+    // Each check is a child process, mostly rustc at work: as many at a time as there
+    // are cores, each worker taking the next block when it is done with one.
+    let queue = Mutex::new(programs.iter());
+    let next = || queue.lock().expect("lock").next();
+    let results = Mutex::new(Vec::new());
+    let workers = thread::available_parallelism().map_or(1, |n| n.get());
+    thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                while let Some(((check, program), places)) = next() {
+                    let result = check_program(check, program, BLOCK_LIMIT);
+                    results.lock().expect("lock").push((places, result));
+                }
+            });
+        }
     });
-    for (places, result) in results {
+    for (places, result) in results.into_inner().expect("lock") {
         if let Err(why) = result {
             failures.push(format!("{} {why}", places.join(" and ")));
         }
     }
+    failures.sort(); // by place: the workers finish in any order
     assert!(
         failures.is_empty(),
         "code blocks that fail:\n- {}",
@@ -155,17 +226,60 @@ fn the_checker_catches_blocks_that_break() {
     let fine = "fn main() { println!(\"hi\"); }\n";
     let type_error = "fn main() { let x: u32 = \"no\"; }\n";
     let fails_at_run_time = "fn main() { std::process::exit(3); }\n";
-    assert_eq!(check_program(&Check::Run, fine), Ok(()));
-    assert!(check_program(&Check::Run, type_error).is_err());
-    assert!(check_program(&Check::Run, fails_at_run_time).is_err());
-    assert!(check_program(&Check::Compile, type_error).is_err());
-    assert!(check_program(&Check::Panic, fine).is_err());
-    assert!(check_program(&Check::CompileFail("E0308".into()), fine).is_err());
+    let check = |check: Check, program| check_program(&check, program, BLOCK_LIMIT);
+    assert_eq!(check(Check::Run, fine), Ok(()));
+    assert!(check(Check::Run, type_error).is_err());
+    assert!(check(Check::Run, fails_at_run_time).is_err());
+    assert!(check(Check::Compile, type_error).is_err());
+    assert!(check(Check::Panic, fine).is_err());
+    assert!(check(Check::CompileFail("E0308".into()), fine).is_err());
     assert_eq!(
-        check_program(&Check::CompileFail("E0308".into()), type_error),
+        check(Check::CompileFail("E0308".into()), type_error),
         Ok(())
     );
-    assert!(check_program(&Check::CompileFail("E0373".into()), type_error).is_err());
+    assert!(check(Check::CompileFail("E0373".into()), type_error).is_err());
+}
+
+#[test]
+fn a_block_that_never_ends_is_stopped_at_the_limit() {
+    // The block writes its process id to a file, so that this test can see that it
+    // ran, and that it was stopped rather than left running.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let pid_file = dir.path().join("pid");
+    let endless = format!(
+        "fn main() {{\n\
+         std::fs::write({pid_file:?}, std::process::id().to_string()).unwrap();\n\
+         loop {{ std::thread::sleep(std::time::Duration::from_secs(1)); }}\n\
+         }}\n"
+    );
+    // Enough to compile this small block on a busy machine (it takes a fraction of a
+    // second), and far less than BLOCK_LIMIT, which would make this test wait a minute.
+    let limit = Duration::from_secs(5);
+    let started = Instant::now();
+    let result = check_program(&Check::Run, &endless, limit);
+    let took = started.elapsed();
+    assert_eq!(
+        result,
+        Err(format!("did not finish within {limit:?} and was stopped"))
+    );
+    assert!(took < limit + Duration::from_secs(2), "took {took:?}");
+    let pid = std::fs::read_to_string(&pid_file).expect("the block ran and wrote its id");
+    // Killed, it leaves /proc once it is reaped; until then it is a zombie (state Z),
+    // waiting for whichever process adopted it, as its parent was killed with it.
+    let gone = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+            stat.rsplit_once(") ")
+                .is_some_and(|(_, s)| s.starts_with('Z'))
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !gone() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        gone(),
+        "the block's program (process {pid}) is still running"
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Helpers for the listings' tests. Programs are started as the binaries users run, every
 //! wait has a time limit, and every process a test starts is stopped when the test ends.
 
+pub mod contract;
+
 use regex::Regex;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -26,6 +28,10 @@ pub fn example(package: &str, name: &str) -> PathBuf {
     built(package, &["--example", name], name)
 }
 
+/// How long a test may wait for `cargo build` of a program it needs: a cold build on a
+/// two-core machine takes minutes.
+pub const BUILD_LIMIT: Duration = Duration::from_secs(10 * 60);
+
 /// Builds `package` (with `extra` cargo arguments) and returns the executable of the
 /// target called `name`.
 fn built(package: &str, extra: &[&str], name: &str) -> PathBuf {
@@ -36,22 +42,17 @@ fn built(package: &str, extra: &[&str], name: &str) -> PathBuf {
         return path.clone();
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--message-format=json",
-            "--package",
-            package,
-        ])
-        .args(extra)
-        .output()
-        .expect("cargo runs");
+    let mut args = vec!["build", "--quiet", "--message-format=json"];
+    args.extend(["--package", package]);
+    args.extend_from_slice(extra);
+    let command = format!("cargo {}", args.join(" "));
+    let output = run_with_limit(Path::new(&cargo), &args, b"", BUILD_LIMIT)
+        .unwrap_or_else(|| panic!("`{command}` did not finish within {BUILD_LIMIT:?}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
         "cannot build {key}:\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        output.stderr
     );
     let executable = Regex::new(r#""executable":"([^"]+)""#).expect("valid regex");
     let path = stdout
@@ -80,6 +81,22 @@ impl Finished {
 /// Runs `program` with `args`, feeding it `stdin`, and waits (at most [`LIMIT`]) for it
 /// to finish.
 pub fn run(program: &Path, args: &[&str], stdin: &[u8]) -> Finished {
+    run_with_limit(program, args, stdin, LIMIT).unwrap_or_else(|| {
+        let command = format!("{} {}", program.display(), args.join(" "));
+        panic!("`{command}` did not finish within {LIMIT:?}")
+    })
+}
+
+/// Runs `program` with `args`, feeding it `stdin`, and waits at most `limit` for it to
+/// finish; `None` (after killing it) if it does not. What it prints is read while it
+/// runs: a program that prints more than a pipe holds (64 KiB on Linux) waits until
+/// someone reads, and would never finish if that came only after it exited.
+pub fn run_with_limit(
+    program: &Path,
+    args: &[&str],
+    stdin: &[u8],
+    limit: Duration,
+) -> Option<Finished> {
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
@@ -95,14 +112,13 @@ pub fn run(program: &Path, args: &[&str], stdin: &[u8]) -> Finished {
     });
     let stdout = read_all_in_background(child.stdout.take().expect("piped stdout"));
     let stderr = read_all_in_background(child.stderr.take().expect("piped stderr"));
-    let status = wait_at_most(&mut child, LIMIT)
-        .unwrap_or_else(|| panic!("{} did not finish within {LIMIT:?}", program.display()));
+    let status = wait_at_most(&mut child, limit)?;
     writer.join().expect("stdin writer");
-    Finished {
+    Some(Finished {
         status,
         stdout: stdout.join().expect("stdout reader"),
         stderr: String::from_utf8_lossy(&stderr.join().expect("stderr reader")).into_owned(),
-    }
+    })
 }
 
 fn read_all_in_background(mut from: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
@@ -111,6 +127,59 @@ fn read_all_in_background(mut from: impl Read + Send + 'static) -> thread::JoinH
         let _ = from.read_to_end(&mut all);
         all
     })
+}
+
+/// Runs `command` for at most `limit`, and returns its exit status and everything it
+/// printed, stdout and stderr together, read while it runs (a child whose pipe is full
+/// waits until someone reads it). On Unix it runs in a process group of its own, and if
+/// it takes longer than `limit` the whole group is killed: the command and everything it
+/// started (cargo and its compilers, a test and the programs it started). Elsewhere only
+/// the command itself is killed. `Err` says what went wrong.
+pub fn run_within(mut command: Command, limit: Duration) -> Result<(ExitStatus, String), String> {
+    let (mut reader, writer) = std::io::pipe().map_err(|e| e.to_string())?;
+    let writer_too = writer.try_clone().map_err(|e| e.to_string())?;
+    command
+        .stdin(Stdio::null())
+        .stdout(writer_too)
+        .stderr(writer);
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start {command:?}: {e}"))?;
+    // The command holds this process's copies of the pipe's write end: drop them, or
+    // the reader never sees the end.
+    drop(command);
+    let (send, output) = mpsc::channel();
+    thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = reader.read_to_end(&mut all);
+        let _ = send.send(String::from_utf8_lossy(&all).into_owned());
+    });
+    let deadline = Instant::now() + limit;
+    let left = || deadline.saturating_duration_since(Instant::now());
+    // The output ends when the child, and everything it started, has exited.
+    let output = output.recv_timeout(left());
+    let status = wait_at_most(&mut child, left());
+    match (output, status) {
+        (Ok(output), Some(status)) => Ok((status, output)),
+        _ => {
+            kill_group(child.id());
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(format!("did not finish within {limit:?} and was stopped"))
+        }
+    }
+}
+
+/// Unix: kills the process group that `leader` started with `process_group(0)` (the
+/// group has the leader's id): that process and every process it started, and nothing
+/// else. Elsewhere it does nothing.
+pub fn kill_group(leader: u32) {
+    if cfg!(unix) {
+        let group = format!("-{leader}");
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+    }
 }
 
 /// Waits for `child` to exit; kills it and returns `None` if it takes longer than `limit`.
@@ -251,14 +320,39 @@ impl Server {
             .expect("a Threads: line")
     }
 
-    /// Sends the server SIGINT, as Ctrl-C in its terminal would (only this process, by
-    /// its id).
+    /// Sends the server SIGINT, as Ctrl-C in its terminal would.
     pub fn interrupt(&self) {
+        self.signal("INT");
+    }
+
+    /// Sends the server a signal by name (`INT`, as Ctrl-C does, or `TERM`), to this
+    /// process only, by its id.
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args(["-s", name, &self.child.id().to_string()])
             .status()
             .expect("kill runs");
-        assert!(status.success(), "cannot send SIGINT to the server");
+        assert!(status.success(), "cannot send SIG{name} to the server");
+    }
+
+    /// Whether one of the server's threads is in the system call that sends on a socket
+    /// (`sendto`), from `/proc/PID/task/*/syscall`; `None` where that cannot be seen
+    /// (not Linux, or a processor whose system call numbers this does not know).
+    pub fn a_thread_is_sending(&self) -> Option<bool> {
+        let sendto = if cfg!(not(target_os = "linux")) {
+            return None;
+        } else if cfg!(target_arch = "x86_64") {
+            "44 "
+        } else if cfg!(target_arch = "aarch64") {
+            "206 "
+        } else {
+            return None;
+        };
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.pid())).ok()?;
+        Some(tasks.flatten().any(|task| {
+            std::fs::read_to_string(task.path().join("syscall"))
+                .is_ok_and(|call| call.starts_with(sendto))
+        }))
     }
 
     /// Waits at most `limit` for the server to exit, then reads the rest of its log.
@@ -416,30 +510,6 @@ pub fn check_accept_back_off(program: &str, files: u32) {
     assert!(server.is_running());
 }
 
-/// Starts `program` (a server) with only a client that writes and never reads, sends
-/// SIGINT, and checks that the server still exits with 0 within five seconds.
-pub fn check_shutdown_despite_a_client_that_never_reads(program: &Path) {
-    let mut server = Server::start(program, &["127.0.0.1:0"]);
-    let client = server.connect();
-    let writer = thread::spawn(move || {
-        let chunk = [b'x'; 1000];
-        let started = Instant::now();
-        // Keep writing (and never read) until the server closes the connection.
-        while started.elapsed() < LIMIT && (&client).write_all(&chunk).is_ok() {}
-        let _ = client.shutdown(std::net::Shutdown::Both);
-    });
-    thread::sleep(Duration::from_millis(500));
-    server.interrupt();
-    let started = Instant::now();
-    let status = server
-        .wait_for_exit(LIMIT)
-        .expect("the server exits by itself");
-    assert!(status.success(), "{status:?}");
-    let took = started.elapsed();
-    assert!(took < Duration::from_secs(5), "took {took:?}");
-    writer.join().expect("writer thread");
-}
-
 /// Checks that `program` (a server taking `[ADDRESS] [--idle-timeout SECONDS]`) turns
 /// the usual startup mistakes into one clear line on stderr and a failing exit status.
 pub fn check_startup_mistakes(program: &Path) {
@@ -496,4 +566,66 @@ pub fn check_ctrl_c(program: &Path) {
     assert!(status.success(), "{status:?}");
     assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(server.log().last().map(String::as_str), Some("stopped"));
+}
+
+/// Starts `program` (an echo server), connects `n` clients at once, and checks that each
+/// gets its own echoes, byte for byte.
+pub fn check_many_clients_at_once(program: &Path, n: usize) {
+    let server = Server::start(program, &["127.0.0.1:0"]);
+    // Connect them all first, so that they really are connected at the same time.
+    let clients: Vec<TcpStream> = (0..n).map(|_| server.connect()).collect();
+    thread::scope(|s| {
+        for (i, mut client) in clients.into_iter().enumerate() {
+            s.spawn(move || exchange(&mut client, i as u64 + 1, 5));
+        }
+    });
+}
+
+/// Starts `program` (an echo server taking `--idle-timeout SECONDS`) with a timeout of
+/// one second, and checks that a silent client is told and closed after about a second
+/// while a client that talks every 300 ms is served all along.
+pub fn check_idle_timeout(program: &Path) {
+    let mut server = Server::start(program, &["127.0.0.1:0", "--idle-timeout", "1"]);
+    let mut idle = server.connect();
+    let mut active = server.connect();
+    let started = Instant::now();
+    let closed = thread::scope(|s| {
+        let closed = s.spawn(|| read_to_end(&mut idle));
+        while !closed.is_finished() && started.elapsed() < LIMIT {
+            exchange(&mut active, 3, 1);
+            thread::sleep(Duration::from_millis(300));
+        }
+        closed.join().expect("the idle client's reader")
+    });
+    let waited = started.elapsed();
+    assert_eq!(closed, b"closing: idle for 1 s\n");
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(3),
+        "closed after {waited:?}"
+    );
+    server.wait_for_line("idle timeout");
+    exchange(&mut active, 4, 1); // the active client is still served
+}
+
+/// Starts `program` (an echo server taking `--max-connections N`) with room for two
+/// clients, and checks that a third is told so in one line while the two go on, and
+/// that a freed place goes to the next client.
+pub fn check_connection_cap(program: &Path) {
+    let mut server = Server::start(program, &["127.0.0.1:0", "--max-connections", "2"]);
+    let mut first = server.connect();
+    let mut second = server.connect();
+    exchange(&mut first, 1, 1);
+    exchange(&mut second, 2, 1);
+    let mut third = server.connect();
+    assert_eq!(
+        read_to_end(&mut third),
+        b"server busy: 2 connections already; try again later\n"
+    );
+    server.wait_for_line("refused: already 2 connections");
+    exchange(&mut first, 3, 1);
+    drop(second);
+    server.wait_for_line("client closed the connection");
+    let mut fourth = server.connect();
+    exchange(&mut fourth, 4, 1);
+    exchange(&mut first, 5, 1);
 }

@@ -1,10 +1,11 @@
 //! What `bank` must do. Run with `cargo test -p bank`; each test's name says what it
 //! checks and its message says what went wrong.
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::Duration;
+
+/// How long one run of the program may take. A correct one takes well under a second.
+const LIMIT: Duration = Duration::from_secs(20);
 
 /// The program under test: the exercise, or its solution (they share this file).
 fn program() -> &'static Path {
@@ -16,42 +17,24 @@ fn program() -> &'static Path {
 
 /// Runs `bank --threads T --transfers N` and returns what it printed.
 fn bank(threads: u64, transfers: u64) -> String {
-    let args = [
-        "--threads".to_string(),
-        threads.to_string(),
-        "--transfers".to_string(),
-        transfers.to_string(),
-    ];
-    let mut child = Command::new(program())
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the program starts");
-    let Some(status) = testkit::wait_at_most(&mut child, Duration::from_secs(20)) else {
+    let (threads, transfers) = (threads.to_string(), transfers.to_string());
+    let args = ["--threads", &threads, "--transfers", &transfers];
+    // What the program prints is read while it runs, so even one that prints a lot
+    // finishes: only a program that is stuck runs out of time.
+    let Some(finished) = testkit::run_with_limit(program(), &args, b"", LIMIT) else {
         panic!(
-            "`bank {}` did not finish within 20 s. Are two threads each holding one \
+            "`bank {}` did not finish within {LIMIT:?}. Are two threads each holding one \
              account's lock and waiting for the other's? (See the hints.)",
             args.join(" ")
         );
     };
-    let (mut stdout, mut stderr) = (String::new(), String::new());
-    let _ = child
-        .stdout
-        .take()
-        .expect("piped")
-        .read_to_string(&mut stdout);
-    let _ = child
-        .stderr
-        .take()
-        .expect("piped")
-        .read_to_string(&mut stderr);
     assert!(
-        status.success(),
-        "`bank {}` failed. It printed:\n{stderr}",
-        args.join(" ")
+        finished.status.success(),
+        "`bank {}` failed. It printed:\n{}",
+        args.join(" "),
+        finished.stderr
     );
-    stdout
+    String::from_utf8_lossy(&finished.stdout).into_owned()
 }
 
 #[test]

@@ -24,23 +24,21 @@ fn main() -> Result<()> {
         _ => anyhow!(e).context(format!("cannot listen on {addr}")),
     })?;
     println!("listening on {}", listener.local_addr()?);
-    for stream in listener.incoming() {
-        let stream = match stream {
-            Ok(stream) => stream,
+    loop {
+        let (stream, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
             Err(e) => {
                 eprintln!("cannot accept a connection: {e}");
                 thread::sleep(Duration::from_millis(100));
                 continue;
             }
         };
-        let peer = stream.peer_addr()?;
         println!("{peer} connected");
         match serve(stream) {
             Ok(()) => println!("{peer} disconnected"),
             Err(e) => println!("{peer} disconnected: {e:#}"),
         }
     }
-    Ok(())
 }
 
 /// What to send back for one line, and whether to close the connection after it.

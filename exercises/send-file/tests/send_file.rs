@@ -4,10 +4,13 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
 use testkit::Server;
+
+/// How long sending one file may take. A correct program sends 16 MB in well under a
+/// second.
+const LIMIT: Duration = Duration::from_secs(20);
 
 /// The program under test: the exercise, or its solution (they share this file).
 fn program() -> &'static Path {
@@ -24,39 +27,25 @@ struct Outcome {
     stderr: String,
 }
 
-/// Writes `bytes` to a file and sends it to `addr`, waiting at most 20 s.
+/// Writes `bytes` to a file and sends it to `addr`, waiting at most [`LIMIT`].
 fn send_file(bytes: &[u8], addr: &str) -> Outcome {
     let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
     file.write_all(bytes).expect("written");
     let path = file.path().to_str().expect("a UTF-8 path");
-    let mut child = Command::new(program())
-        .args([path, "--addr", addr])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the program starts");
-    let Some(status) = testkit::wait_at_most(&mut child, Duration::from_secs(20)) else {
+    // What the program prints is read while it runs, so even one that prints a lot
+    // finishes: only a program that is stuck runs out of time.
+    let args = [path, "--addr", addr];
+    let Some(finished) = testkit::run_with_limit(program(), &args, b"", LIMIT) else {
         panic!(
-            "sending {} bytes did not finish within 20 s. Does it write the whole file \
-             before it reads the echo? (See hint 1.)",
+            "sending {} bytes did not finish within {LIMIT:?}. Does it write the whole \
+             file before it reads the echo? (See hint 1.)",
             bytes.len()
         );
     };
-    let (mut stdout, mut stderr) = (String::new(), String::new());
-    let _ = child
-        .stdout
-        .take()
-        .expect("piped")
-        .read_to_string(&mut stdout);
-    let _ = child
-        .stderr
-        .take()
-        .expect("piped")
-        .read_to_string(&mut stderr);
     Outcome {
-        success: status.success(),
-        stdout,
-        stderr,
+        success: finished.status.success(),
+        stdout: String::from_utf8_lossy(&finished.stdout).into_owned(),
+        stderr: finished.stderr,
     }
 }
 

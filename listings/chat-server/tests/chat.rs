@@ -172,16 +172,6 @@ fn a_client_that_stops_reading_is_dropped_instead_of_holding_up_the_room() {
 }
 
 #[test]
-fn lines_are_bytes_and_need_not_be_utf8() {
-    let server = server(&[]);
-    let mut alice = Client::join(&server, "alice", 0);
-    let mut bob = Client::join(&server, "bob", 1);
-    assert_eq!(alice.text(), "* bob joined\n");
-    bob.send(b"\xff\x00\xfe not UTF-8\n");
-    assert_eq!(alice.line(), b"bob: \xff\x00\xfe not UTF-8\n");
-}
-
-#[test]
 fn a_full_server_says_so_and_the_others_go_on() {
     let mut server = server(&["--max-connections", "2"]);
     let mut alice = Client::join(&server, "alice", 0);

@@ -4,7 +4,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -16,6 +16,9 @@ const TICK: Duration = Duration::from_millis(100);
 const GRACE: Duration = Duration::from_secs(2);
 /// How long the server waits for a client to make room for its echo.
 const SLOW_READER: Duration = Duration::from_secs(2);
+
+/// A new connection and its client's address, as `accept` returns them.
+type Client = (TcpStream, SocketAddr);
 
 /// Every connection a worker is serving, by client address, so that shutdown can
 /// reach them all.
@@ -58,7 +61,7 @@ fn run() -> Result<()> {
 
     let stopping = Arc::new(AtomicBool::new(false));
     on_ctrl_c(addr, Arc::clone(&stopping))?;
-    let (queue, jobs) = mpsc::sync_channel::<TcpStream>(config.queue);
+    let (queue, jobs) = mpsc::sync_channel(config.queue);
     let jobs = Mutex::new(jobs);
     let shared = Shared {
         config,
@@ -72,19 +75,18 @@ fn run() -> Result<()> {
             let (jobs, shared) = (&jobs, &shared);
             s.spawn(move || worker(id, jobs, shared));
         }
-        for stream in listener.incoming() {
+        loop {
+            let accepted = listener.accept();
             if shared.stopping.load(Ordering::SeqCst) {
                 break;
             }
-            let stream = match stream {
-                Ok(stream) => stream,
+            match accepted {
+                Ok(client) => enqueue(&queue, client, &shared),
                 Err(e) => {
                     eprintln!("cannot accept a connection: {e}");
                     thread::sleep(Duration::from_millis(100));
-                    continue;
                 }
-            };
-            enqueue(&queue, stream, &shared);
+            }
         }
         drop(queue); // workers finish, then find the queue closed and return
         close_all_after_grace(&shared.connections);
@@ -97,16 +99,15 @@ fn run() -> Result<()> {
 // ANCHOR: enqueue
 /// Hands a new connection to the workers through the bounded queue, or, when the
 /// queue is full, tells the client the server is busy.
-fn enqueue(queue: &mpsc::SyncSender<TcpStream>, stream: TcpStream, shared: &Shared) {
-    let peer = peer_of(&stream);
+fn enqueue(queue: &SyncSender<Client>, (stream, peer): Client, shared: &Shared) {
     // With as many clients ahead of it as there are workers, this one has to wait.
     let ahead = shared.clients.fetch_add(1, Ordering::SeqCst);
-    match queue.try_send(stream) {
+    match queue.try_send((stream, peer)) {
         Ok(()) if ahead >= shared.config.workers => {
             println!("{peer} waiting: all {} workers busy", shared.config.workers)
         }
         Ok(()) => {}
-        Err(TrySendError::Full(mut stream)) => {
+        Err(TrySendError::Full((mut stream, _))) => {
             shared.clients.fetch_sub(1, Ordering::SeqCst);
             let (workers, waiting) = (shared.config.workers, shared.config.queue);
             println!(
@@ -127,27 +128,26 @@ fn enqueue(queue: &mpsc::SyncSender<TcpStream>, stream: TcpStream, shared: &Shar
 // ANCHOR_END: enqueue
 
 // ANCHOR: worker
-fn worker(id: usize, jobs: &Mutex<Receiver<TcpStream>>, shared: &Shared) {
+fn worker(id: usize, jobs: &Mutex<Receiver<Client>>, shared: &Shared) {
     loop {
         // Hold the lock only while taking the next connection, not while serving it:
         // `recv` waits here, and the guard is dropped at the end of this statement.
         let next = jobs.lock().expect("no worker panics").recv();
-        let Ok(stream) = next else {
+        let Ok(client) = next else {
             return; // the queue is closed: the server is stopping
         };
-        serve(id, stream, shared);
+        serve(id, client, shared);
         shared.clients.fetch_sub(1, Ordering::SeqCst);
     }
 }
 // ANCHOR_END: worker
 
-fn serve(id: usize, mut stream: TcpStream, shared: &Shared) {
-    let accepted = stream
-        .peer_addr()
-        .and_then(|peer| Ok((peer, stream.try_clone()?)));
-    let (peer, handle) = match accepted {
-        Ok(accepted) => accepted,
-        Err(e) => return eprintln!("cannot serve a connection: {e}"),
+fn serve(id: usize, (mut stream, peer): Client, shared: &Shared) {
+    let handle = match stream.try_clone() {
+        Ok(handle) => handle,
+        Err(e) => {
+            return eprintln!("{peer}: cannot keep a handle to the connection: {e}");
+        }
     };
     if shared.stopping.load(Ordering::SeqCst) {
         let _ = stream.write_all(b"server shutting down; goodbye\n");
@@ -193,12 +193,6 @@ fn close_all_after_grace(connections: &Connections) {
     for stream in connections.lock().expect("no worker panics").values() {
         let _ = stream.shutdown(Shutdown::Both);
     }
-}
-
-fn peer_of(stream: &TcpStream) -> String {
-    stream
-        .peer_addr()
-        .map_or_else(|_| "(unknown peer)".into(), |a| a.to_string())
 }
 
 /// Echoes until the client closes, stays idle for `idle_timeout`, or the server

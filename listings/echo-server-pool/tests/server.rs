@@ -201,12 +201,6 @@ fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
 }
 
 #[test]
-fn a_client_that_keeps_sending_cannot_hold_up_shutdown() {
-    let program = Path::new(env!("CARGO_BIN_EXE_echo-server-pool"));
-    testkit::check_shutdown_despite_a_client_that_never_reads(program);
-}
-
-#[test]
 fn startup_mistakes_are_one_clear_line() {
     testkit::check_startup_mistakes(Path::new(env!(
         "CARGO_BIN_EXE_echo-server-pool"

@@ -48,19 +48,19 @@ fn run() -> Result<()> {
     let connections = Connections::default();
 
     thread::scope(|s| {
-        for stream in listener.incoming() {
+        loop {
+            let accepted = listener.accept();
             if stopping.load(Ordering::SeqCst) {
                 break;
             }
-            let (stream, peer) =
-                match stream.and_then(|s| s.peer_addr().map(|a| (s, a))) {
-                    Ok(accepted) => accepted,
-                    Err(e) => {
-                        eprintln!("cannot accept a connection: {e}");
-                        thread::sleep(Duration::from_millis(100));
-                        continue;
-                    }
-                };
+            let (stream, peer) = match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    eprintln!("cannot accept a connection: {e}");
+                    thread::sleep(Duration::from_millis(100));
+                    continue;
+                }
+            };
             if !register(&connections, &stream, peer, config.max_connections) {
                 continue;
             }

@@ -31,9 +31,10 @@ fn run() -> Result<()> {
     })?;
     println!("listening on {}", listener.local_addr()?);
 
-    for stream in listener.incoming() {
-        let stream = match stream {
-            Ok(stream) => stream,
+    loop {
+        // Like Python's `conn, addr = s.accept()`: the connection and who it is.
+        let (stream, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors, for one. Wait a little instead of
                 // spinning.
@@ -42,14 +43,12 @@ fn run() -> Result<()> {
                 continue;
             }
         };
-        let peer = stream.peer_addr()?;
         println!("{peer} connected");
         match echo(stream) {
             Ok(bytes) => println!("{peer} disconnected after {bytes} bytes"),
             Err(e) => println!("{peer} disconnected: {e:#}"),
         }
     }
-    Ok(())
 }
 // ANCHOR_END: run
 

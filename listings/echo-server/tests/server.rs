@@ -1,12 +1,13 @@
 //! The Sockets chapter's claims about echo-server, checked over real TCP on loopback with
-//! the binary users run.
+//! the binary users run. What every server promises whatever its clients do (a megabyte,
+//! one byte a second, bytes that are not UTF-8, a half-close, a reset) is the
+//! hostile-client contract in tests/contract.rs.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpListener};
+use std::net::TcpListener;
 use std::path::Path;
-use std::thread;
 use std::time::{Duration, Instant};
-use testkit::{LIMIT, Server, pseudo_random_bytes, read_n};
+use testkit::{LIMIT, Server, read_n};
 
 fn server() -> Server {
     Server::start(
@@ -27,81 +28,6 @@ fn prints_the_address_it_bound_and_echoes_a_message() {
     server.wait_for_line(&format!("{local} connected"));
     drop(client);
     server.wait_for_line(&format!("{local} disconnected after 6 bytes"));
-}
-
-#[test]
-fn a_mebibyte_comes_back_byte_for_byte() {
-    let server = server();
-    let message = pseudo_random_bytes(1024 * 1024, 1);
-    let client = server.connect();
-    let echo = thread::scope(|s| {
-        // Write and read at the same time, as the chapter's client does.
-        s.spawn(|| {
-            (&client).write_all(&message).unwrap();
-            client.shutdown(Shutdown::Write).unwrap();
-        });
-        let mut echo = Vec::new();
-        (&client).read_to_end(&mut echo).unwrap();
-        echo
-    });
-    assert!(
-        echo == message,
-        "{} bytes came back, not the same",
-        echo.len()
-    );
-}
-
-#[test]
-fn a_message_written_one_byte_at_a_time_comes_back_whole() {
-    let server = server();
-    let mut client = server.connect();
-    client.set_nodelay(true).unwrap();
-    let message = b"one byte at a time, each in its own write";
-    for byte in message {
-        client.write_all(&[*byte]).unwrap();
-        thread::sleep(Duration::from_millis(1));
-    }
-    assert_eq!(read_n(&mut client, message.len()), message);
-}
-
-#[test]
-fn bytes_that_are_not_utf8_come_back_unchanged() {
-    let server = server();
-    let mut client = server.connect();
-    let every_byte: Vec<u8> = (0..=255u8).rev().chain([0, 0, 0xff, 0xfe]).collect();
-    assert!(String::from_utf8(every_byte.clone()).is_err());
-    client.write_all(&every_byte).unwrap();
-    assert_eq!(read_n(&mut client, every_byte.len()), every_byte);
-}
-
-#[test]
-fn a_half_closed_client_still_gets_every_byte_back() {
-    let mut server = server();
-    let mut client = server.connect();
-    client.write_all(b"first part, ").unwrap();
-    client.write_all(b"second part").unwrap();
-    client.shutdown(Shutdown::Write).unwrap();
-    let mut echo = Vec::new();
-    client.read_to_end(&mut echo).unwrap();
-    assert_eq!(echo, b"first part, second part");
-    server.wait_for_line("disconnected after 23 bytes");
-}
-
-#[test]
-fn a_client_that_vanishes_mid_message_does_not_stop_the_server() {
-    let mut server = server();
-    let mut vanishing = server.connect();
-    let local = vanishing.local_addr().unwrap();
-    vanishing.write_all(&vec![b'x'; 100_000]).unwrap();
-    drop(vanishing); // gone, without reading the echo or finishing its message
-    let line = server.wait_for_line(&format!("{local} disconnected"));
-    assert!(!line.contains("panicked"), "{line}");
-
-    let mut next = server.connect();
-    next.write_all(b"still there?\n").unwrap();
-    assert_eq!(read_n(&mut next, 13), b"still there?\n");
-    assert!(server.is_running());
-    assert_eq!(server.stderr(), "", "nothing on stderr");
 }
 
 #[test]

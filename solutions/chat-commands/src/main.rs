@@ -6,18 +6,22 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How often a connection thread waiting for a line checks whether the server is
 /// stopping.
 const TICK: Duration = Duration::from_millis(100);
-/// How many messages may wait for a client before it counts as too slow and is
-/// dropped.
+/// How many messages may wait for a client.
 const OUTBOX: usize = 256;
+/// How long a client's outbox may stay full before it counts as too slow and is
+/// dropped.
+const SLOW_READER: Duration = Duration::from_secs(2);
+/// How long connections may take to finish once the server is stopping.
+const GRACE: Duration = Duration::from_secs(2);
 /// How long a name may be, in characters.
 const MAX_NAME: usize = 32;
 
@@ -43,6 +47,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// Every open connection, by client address, so that shutdown can reach them all.
+type Connections = Mutex<HashMap<SocketAddr, TcpStream>>;
+
 fn run() -> Result<()> {
     let config = Config::from_args()?;
     let listener = TcpListener::bind(config.addr).map_err(|e| match e.kind() {
@@ -64,13 +71,14 @@ fn run() -> Result<()> {
     .context("cannot install the Ctrl-C handler")?;
 
     let room = Room::default();
-    let open = AtomicUsize::new(0);
+    let connections = Connections::default();
     thread::scope(|s| {
-        for stream in listener.incoming() {
+        loop {
+            let accepted = listener.accept();
             if stopping.load(Ordering::SeqCst) {
                 break;
             }
-            let (stream, peer) = match stream.and_then(|s| s.peer_addr().map(|a| (s, a))) {
+            let (stream, peer) = match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
                     eprintln!("cannot accept a connection: {e}");
@@ -78,28 +86,59 @@ fn run() -> Result<()> {
                     continue;
                 }
             };
-            if open.load(Ordering::SeqCst) >= config.max_connections {
-                println!("{peer} refused: {} clients already", config.max_connections);
-                let message = format!(
-                    "* server full ({} clients); try again later\n",
-                    config.max_connections
-                );
-                let _ = (&stream).write_all(message.as_bytes());
+            if !register(&connections, &stream, peer, config.max_connections) {
                 continue;
             }
-            open.fetch_add(1, Ordering::SeqCst);
-            let (room, config, stopping, open) = (&room, &config, &*stopping, &open);
+            let (room, config, stopping) = (&room, &config, &*stopping);
+            let connections = &connections;
             s.spawn(move || {
                 if let Err(e) = chat(stream, peer, room, config, stopping) {
                     println!("{peer} disconnected: {e:#}");
                 }
-                open.fetch_sub(1, Ordering::SeqCst);
+                connections.lock().expect("no thread panics").remove(&peer);
             });
         }
-        println!("stopping: closing every connection");
+        close_all_after_grace(&connections);
     }); // the scope joins every connection thread before it returns
     println!("stopped");
     Ok(())
+}
+
+/// Adds a new connection to `connections`, or, when there are `max` already, tells
+/// the client so and returns `false`.
+fn register(connections: &Connections, stream: &TcpStream, peer: SocketAddr, max: usize) -> bool {
+    let mut open = connections.lock().expect("no thread panics");
+    if open.len() >= max {
+        drop(open);
+        println!("{peer} refused: {max} clients already");
+        let message = format!("* server full ({max} clients); try again later\n");
+        let _ = (&*stream).write_all(message.as_bytes());
+        return false;
+    }
+    match stream.try_clone() {
+        Ok(handle) => {
+            open.insert(peer, handle);
+            true
+        }
+        Err(e) => {
+            eprintln!("{peer}: cannot keep a handle to the connection: {e}");
+            false
+        }
+    }
+}
+
+/// Gives the connections GRACE to finish, then shuts down the rest. That wakes any
+/// thread still blocked writing to a client that does not read.
+fn close_all_after_grace(connections: &Connections) {
+    let left = connections.lock().expect("no thread panics").len();
+    println!("stopping: waiting for {left} connection(s) to finish");
+    let deadline = Instant::now() + GRACE;
+    while Instant::now() < deadline && !connections.lock().expect("no thread panics").is_empty() {
+        thread::sleep(TICK);
+    }
+    for stream in connections.lock().expect("no thread panics").values() {
+        let _ = stream.shutdown(Shutdown::Both);
+    }
 }
 
 /// One client's whole visit: the name, then every line to everyone else, then
@@ -185,20 +224,42 @@ fn leave(room: &Room, peer: SocketAddr) {
     room.lock().expect("no thread panics").remove(&peer);
 }
 
-/// Queues `message` for everyone but `from`. Never waits for a client: the lock is
-/// held only to put messages in outboxes. A client whose outbox is full is too slow
-/// to keep up, and is disconnected instead of holding everyone else back.
+/// Queues `message` for everyone but `from`. The lock is held only to put messages
+/// in outboxes, never while waiting. When an outbox is full, `from` waits outside the
+/// lock for room, so that no client can send faster than the others read. A member
+/// whose outbox stays full for SLOW_READER is too slow to keep up, and is
+/// disconnected instead of holding everyone else back.
 fn broadcast(room: &Room, from: SocketAddr, message: &[u8]) {
     let message: Arc<[u8]> = Arc::from(message);
+    let deadline = Instant::now() + SLOW_READER;
     let members = room.lock().expect("no thread panics");
-    for (addr, member) in members.iter().filter(|(addr, _)| **addr != from) {
-        if let Err(TrySendError::Full(_)) = member.outbox.try_send(Arc::clone(&message)) {
-            println!(
-                "{addr} ({}) is too slow to keep up; disconnecting",
-                member.name
-            );
-            let _ = member.stream.shutdown(Shutdown::Both);
+    let mut to: Vec<SocketAddr> = members.keys().copied().collect();
+    drop(members);
+    to.retain(|addr| *addr != from);
+    loop {
+        let members = room.lock().expect("no thread panics");
+        // Keep the members whose outbox is full; the others got the message, or left.
+        to.retain(|addr| {
+            members.get(addr).is_some_and(|member| {
+                let sent = member.outbox.try_send(Arc::clone(&message));
+                matches!(sent, Err(TrySendError::Full(_)))
+            })
+        });
+        if to.is_empty() {
+            return;
         }
+        if Instant::now() >= deadline {
+            for (addr, member) in members.iter().filter(|(addr, _)| to.contains(addr)) {
+                println!(
+                    "{addr} ({}) is too slow to keep up; disconnecting",
+                    member.name
+                );
+                let _ = member.stream.shutdown(Shutdown::Both);
+            }
+            return;
+        }
+        drop(members);
+        thread::sleep(Duration::from_millis(10));
     }
 }
 
