@@ -89,10 +89,13 @@ fn run() -> Result<()> {
             let (room, config, stopping) = (&room, &config, &*stopping);
             let connections = &connections;
             s.spawn(move || {
-                if let Err(e) = chat(stream, peer, room, config, stopping) {
-                    println!("{peer} disconnected: {e:#}");
-                }
+                let ended = chat(stream, peer, room, config, stopping);
                 connections.lock().expect("no thread panics").remove(&peer);
+                match ended {
+                    Ok(Some(how)) => println!("{peer} {how}"),
+                    Ok(None) => {} // gone before saying a name
+                    Err(e) => println!("{peer} disconnected: {e:#}"),
+                }
             });
         }
         close_all_after_grace(&connections);
@@ -147,25 +150,26 @@ fn close_all_after_grace(connections: &Connections) {
 
 // ANCHOR: chat
 /// One client's whole visit: the name, then every line to everyone else, then
-/// goodbye.
+/// goodbye. Returns how it ended, for the log, such as `(alice) left`; `None`
+/// if the client left before saying a name.
 fn chat(
     stream: TcpStream,
     peer: SocketAddr,
     room: &Room,
     config: &Config,
     stopping: &AtomicBool,
-) -> Result<()> {
+) -> Result<Option<String>> {
     stream.set_read_timeout(Some(TICK))?;
     (&stream).write_all(b"* welcome! the first line you send is your name\n")?;
     let mut reader = BufReader::new(&stream);
     let Some(name) = read_line(&mut reader, config.max_line, stopping)? else {
-        return Ok(()); // gone (or the server is stopping) before saying a name
+        return Ok(None); // gone (or the server is stopping) before saying a name
     };
     let name = clean_name(&name, peer);
 
     let (outbox, inbox) = mpsc::sync_channel(OUTBOX);
     let handle = stream.try_clone()?;
-    thread::scope(|s| {
+    let ended = thread::scope(|s| {
         s.spawn(|| send_messages(&stream, inbox));
         let others = join(
             room,
@@ -177,12 +181,7 @@ fn chat(
             },
         );
         println!("{peer} joined as {name}");
-        send(
-            room,
-            peer,
-            &format!("* hello {name}; {others} other(s) here\n"),
-        );
-        broadcast(room, peer, format!("* {name} joined\n").as_bytes());
+        deliver(room, others, format!("* {name} joined\n").as_bytes());
 
         let why = loop {
             match read_line(&mut reader, config.max_line, stopping) {
@@ -209,37 +208,50 @@ fn chat(
         // drops the outbox: the writer thread sends what is left, then ends
         leave(room, peer);
         broadcast(room, peer, format!("* {name} left\n").as_bytes());
-        println!("{peer} ({name}) {why}");
+        format!("({name}) {why}")
     });
     let _ = stream.shutdown(Shutdown::Both);
-    Ok(())
+    Ok(Some(ended))
 }
 // ANCHOR_END: chat
 
 // ANCHOR: room
-/// Adds a member; returns how many others were already there.
-fn join(room: &Room, peer: SocketAddr, member: Member) -> usize {
+/// Adds a member, with its greeting first in its outbox, and returns the others who
+/// were already there. All under one lock: a line someone sends a moment later comes
+/// after the greeting, and only those counted in it are told about the newcomer.
+fn join(room: &Room, peer: SocketAddr, member: Member) -> Vec<SocketAddr> {
     let mut members = room.lock().expect("no thread panics");
+    let others: Vec<SocketAddr> = members.keys().copied().collect();
+    let hello = format!("* hello {}; {} other(s) here\n", member.name, others.len());
+    let _ = member.outbox.try_send(Arc::from(hello.as_bytes())); // it is empty
     members.insert(peer, member);
-    members.len() - 1
+    others
 }
 
 fn leave(room: &Room, peer: SocketAddr) {
     room.lock().expect("no thread panics").remove(&peer);
 }
 
-/// Queues `message` for everyone but `from`. The lock is held only to put messages
-/// in outboxes, never while waiting. When an outbox is full, `from` waits outside the
+/// Queues `message` for everyone but `from`.
+fn broadcast(room: &Room, from: SocketAddr, message: &[u8]) {
+    let members = room.lock().expect("no thread panics");
+    let to = members
+        .keys()
+        .filter(|addr| **addr != from)
+        .copied()
+        .collect();
+    drop(members);
+    deliver(room, to, message);
+}
+
+/// Queues `message` for each member in `to`. The lock is held only to put messages in
+/// outboxes, never while waiting. When an outbox is full, the sender waits outside the
 /// lock for room, so that no client can send faster than the others read. A member
 /// whose outbox stays full for SLOW_READER is too slow to keep up, and is
 /// disconnected instead of holding everyone else back.
-fn broadcast(room: &Room, from: SocketAddr, message: &[u8]) {
+fn deliver(room: &Room, mut to: Vec<SocketAddr>, message: &[u8]) {
     let message: Arc<[u8]> = Arc::from(message);
     let deadline = Instant::now() + SLOW_READER;
-    let members = room.lock().expect("no thread panics");
-    let mut to: Vec<SocketAddr> = members.keys().copied().collect();
-    drop(members);
-    to.retain(|addr| *addr != from);
     loop {
         let members = room.lock().expect("no thread panics");
         // Keep the members whose outbox is full; the others got the message, or left.
