@@ -54,11 +54,13 @@ fn built(package: &str, extra: &[&str], name: &str) -> PathBuf {
         "cannot build {key}:\n{}",
         output.stderr
     );
-    let executable = Regex::new(r#""executable":"([^"]+)""#).expect("valid regex");
+    // One JSON message a line; the one about our target names its executable (a path
+    // with backslashes on Windows, escaped in JSON).
     let path = stdout
         .lines()
-        .filter(|l| l.contains(&format!("\"name\":\"{name}\"")))
-        .find_map(|l| executable.captures(l).map(|c| PathBuf::from(&c[1])))
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["target"]["name"] == name)
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
         .unwrap_or_else(|| panic!("cargo built no executable {key}"));
     built.insert(key, path.clone());
     path
@@ -490,7 +492,6 @@ pub fn read_to_end(client: &mut TcpStream) -> Vec<u8> {
 /// using `prlimit` from util-linux, so that accepting a connection fails with "too many
 /// open files". Checks that the server logs it, waits between attempts instead of
 /// spinning, and keeps running.
-#[cfg(target_os = "linux")]
 pub fn check_accept_back_off(program: &str, files: u32) {
     let nofile = format!("--nofile={files}");
     let args = [nofile.as_str(), "--", program, "127.0.0.1:0"];
@@ -522,8 +523,8 @@ pub fn check_startup_mistakes(program: &Path) {
         ),
         (
             vec!["localhost"],
-            "error: `localhost` is not an address like 127.0.0.1:12345: \
-             invalid socket address syntax\n"
+            "error: `localhost` is not an address like 127.0.0.1:12345 or \
+             localhost:12345: invalid socket address\n"
                 .to_string(),
         ),
         (
@@ -538,6 +539,42 @@ pub fn check_startup_mistakes(program: &Path) {
         assert!(!finished.status.success(), "{args:?}");
         assert_eq!(finished.stderr, expected, "{args:?}");
     }
+    check_a_name_that_does_not_resolve(program);
+}
+
+/// `program` (a server taking `[ADDRESS]`) started with a host name that cannot exist
+/// (`.invalid` is reserved for that) says so in one line and fails. What the operating
+/// system says after the colon is its own.
+pub fn check_a_name_that_does_not_resolve(program: &Path) {
+    let finished = run(program, &["no-such-host.invalid:12345"], b"");
+    assert!(!finished.status.success());
+    let prefix = "error: cannot listen on no-such-host.invalid:12345: ";
+    assert!(
+        finished.stderr.starts_with(prefix) && finished.stderr.lines().count() == 1,
+        "{:?}",
+        finished.stderr
+    );
+}
+
+/// Starts `program` (an echo server) as people type addresses: `localhost:0`, and
+/// `[::1]:0` where this machine has an IPv6 loopback. It must print the address it
+/// bound, and echo a client that connects by name: `TcpStream::connect` tries each
+/// address a name stands for until one answers.
+pub fn check_host_names(program: &Path) {
+    let server = Server::start(program, &["localhost:0"]);
+    assert!(server.addr.ip().is_loopback(), "{}", server.addr);
+    let mut client = TcpStream::connect(("localhost", server.addr.port()))
+        .expect("a client that connects to localhost reaches it");
+    client.set_read_timeout(Some(LIMIT)).expect("timeout");
+    exchange(&mut client, 1, 2);
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        println!("not checked: [::1]:0, as this machine has no IPv6 loopback");
+        return;
+    }
+    let server = Server::start(program, &["[::1]:0"]);
+    assert_eq!(server.addr.ip().to_string(), "::1");
+    let mut client = server.connect();
+    exchange(&mut client, 2, 2);
 }
 
 /// Starts `program` (an echo server), connects an idle client and one that has just sent

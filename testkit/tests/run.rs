@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[test]
+#[cfg_attr(windows, ignore = "runs sh and head, which Windows does not have")]
 fn a_program_that_prints_more_than_a_pipe_holds_finishes() {
     // 2 MB on each stream, far more than a pipe holds (64 KiB on Linux): the program
     // would wait forever if what it prints were read only once it had exited.
@@ -18,6 +19,7 @@ fn a_program_that_prints_more_than_a_pipe_holds_finishes() {
 }
 
 #[test]
+#[cfg_attr(windows, ignore = "runs sleep, which Windows does not have")]
 fn a_program_that_does_not_finish_in_time_is_stopped() {
     let started = Instant::now();
     let limit = Duration::from_millis(200);

@@ -52,11 +52,15 @@ type Connections = Mutex<HashMap<SocketAddr, TcpStream>>;
 
 fn run() -> Result<()> {
     let config = Config::from_args()?;
-    let listener = TcpListener::bind(config.addr).map_err(|e| match e.kind() {
+    let listener = TcpListener::bind(&config.addr).map_err(|e| match e.kind() {
         ErrorKind::AddrInUse => anyhow!(
             "address {} is already in use; pass another address",
             config.addr
         ),
+        ErrorKind::InvalidInput => anyhow!(e).context(format!(
+            "`{}` is not an address like 127.0.0.1:12345 or localhost:12345",
+            config.addr
+        )),
         _ => anyhow!(e).context(format!("cannot listen on {}", config.addr)),
     })?;
     let addr = listener.local_addr()?;
@@ -352,7 +356,8 @@ fn clean_name(line: &[u8], peer: SocketAddr) -> String {
 /// Command-line options: `chat-server [ADDRESS] [--max-connections N] [--max-line
 /// BYTES]`.
 struct Config {
-    addr: SocketAddr,
+    /// As typed: `127.0.0.1:12345`, `localhost:12345` or `[::1]:12345`.
+    addr: String,
     max_connections: usize,
     max_line: usize,
 }
@@ -360,7 +365,7 @@ struct Config {
 impl Config {
     fn from_args() -> Result<Config> {
         let mut config = Config {
-            addr: "127.0.0.1:12345".parse()?,
+            addr: "127.0.0.1:12345".into(),
             max_connections: 100,
             max_line: 1024,
         };
@@ -381,11 +386,7 @@ impl Config {
                     "unknown option {arg}; usage: [ADDRESS] [--max-connections N] \
                      [--max-line BYTES]"
                 ),
-                _ => {
-                    config.addr = arg.parse().with_context(|| {
-                        format!("`{arg}` is not an address like 127.0.0.1:12345")
-                    })?
-                }
+                _ => config.addr = arg,
             }
         }
         Ok(config)

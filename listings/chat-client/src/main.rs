@@ -1,6 +1,6 @@
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{self, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::process::ExitCode;
 use std::thread;
 
@@ -26,16 +26,16 @@ fn run() -> Result<()> {
             _ => bail!("unknown argument {arg}; {USAGE}"),
         }
     }
-    let addr: SocketAddr = addr.parse().with_context(|| {
-        format!("`{addr}` is not an address like {DEFAULT_ADDR}")
-    })?;
-    let stream = TcpStream::connect(addr).map_err(|e| match e.kind() {
+    let stream = TcpStream::connect(&addr).map_err(|e| match e.kind() {
         ErrorKind::ConnectionRefused => {
             anyhow!(
                 "cannot connect to {addr}: connection refused; \
                  is the server running?"
             )
         }
+        ErrorKind::InvalidInput => anyhow!(e).context(format!(
+            "`{addr}` is not an address like {DEFAULT_ADDR} or localhost:12345"
+        )),
         _ => anyhow!(e).context(format!("cannot connect to {addr}")),
     })?;
 

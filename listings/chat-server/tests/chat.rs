@@ -187,6 +187,10 @@ fn a_full_server_says_so_and_the_others_go_on() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "a test cannot send Ctrl-C to one process on Windows; press Ctrl-C in the server's window"
+)]
 fn ctrl_c_says_goodbye_to_everyone_and_exits_0() {
     let mut server = server(&[]);
     let mut alice = Client::join(&server, "alice", 0);
@@ -214,6 +218,10 @@ fn ctrl_c_says_goodbye_to_everyone_and_exits_0() {
 
 /// The session the chapter shows: the server's log, and everything Alice's client prints.
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "a test cannot send Ctrl-C to one process on Windows; press Ctrl-C in the server's window"
+)]
 fn shown_output_of_a_session() {
     let addr = if testkit::updating_outputs() {
         "127.0.0.1:12345"
@@ -250,7 +258,10 @@ fn shown_output_of_a_session() {
 }
 
 #[test]
-#[cfg(target_os = "linux")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs prlimit from util-linux: Linux only"
+)]
 fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
     testkit::check_accept_back_off(env!("CARGO_BIN_EXE_chat-server"), 4);
 }

@@ -2,7 +2,7 @@ use anyhow::{Context, Result, bail};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Barrier, Mutex, OnceLock};
@@ -117,7 +117,7 @@ fn fill(message: &mut [u8], id: u64, round: u64) {
 // ANCHOR: run
 fn run() -> Result<Report> {
     let options = Options::from_args()?;
-    let addr = options.addr;
+    let addr = &options.addr;
     // Connect everyone first, so that all connections really run at the same time.
     let mut streams = Vec::with_capacity(options.connections);
     for _ in 0..options.connections {
@@ -222,12 +222,16 @@ struct Usage {
 }
 
 /// echo-bench's own usage, and the server's if we know its pid.
-type Sample = (Usage, Option<Usage>);
+type Sample = (Option<Usage>, Option<Usage>);
 
 impl Usage {
+    /// Nothing off Linux: there is no /proc to read it from.
     fn both(options: &Options) -> Result<Sample> {
+        if !cfg!(target_os = "linux") {
+            return Ok((None, None));
+        }
         let server = options.server_pid.map(Usage::of).transpose()?;
-        Ok((Usage::of(std::process::id())?, server))
+        Ok((Some(Usage::of(std::process::id())?), server))
     }
 
     fn of(pid: u32) -> Result<Usage> {
@@ -289,7 +293,8 @@ struct Report {
     errors: u64,
     /// What the server used during the run, warm-up included (if given its pid).
     server: Option<ServerUsage>,
-    bench_cpu_seconds: f64,
+    /// `None` off Linux.
+    bench_cpu_seconds: Option<f64>,
     /// How long the run lasted, warm-up included: the time CPU use is measured over.
     usage_seconds: f64,
 }
@@ -323,7 +328,7 @@ impl Report {
         let round_trips = sum(|t| t.round_trips);
         let served = tallies.iter().filter(|t| t.round_trips > 0).count();
         Report {
-            addr: options.addr.to_string(),
+            addr: options.addr.clone(),
             connections: options.connections,
             size: options.size,
             seconds,
@@ -353,7 +358,10 @@ impl Report {
                 threads: a.threads,
                 memory_kib: a.memory_kib,
             }),
-            bench_cpu_seconds: after.0.cpu_seconds - before.0.cpu_seconds,
+            bench_cpu_seconds: before
+                .0
+                .zip(after.0)
+                .map(|(b, a)| a.cpu_seconds - b.cpu_seconds),
             usage_seconds,
         }
     }
@@ -399,19 +407,22 @@ impl Report {
                 server.memory_kib / 1024
             );
         }
-        let cpu = self.bench_cpu_seconds;
         let secs = self.usage_seconds;
-        println!(
-            "bench CPU:     {cpu:.2} s in {secs:.1} s ({:.0}% of one core)",
-            share(cpu)
-        );
+        match self.bench_cpu_seconds {
+            Some(cpu) => println!(
+                "bench CPU:     {cpu:.2} s in {secs:.1} s ({:.0}% of one core)",
+                share(cpu)
+            ),
+            None => println!("bench CPU:     not measured (only Linux has /proc)"),
+        }
     }
 }
 
 /// Command-line options: `echo-bench [--addr ADDRESS] [--connections N] [--size BYTES]
 /// [--duration 5s] [--warmup 1s] [--stall 2s] [--server-pid PID] [--json]`.
 struct Options {
-    addr: SocketAddr,
+    /// As typed: `127.0.0.1:12345` or `localhost:12345`.
+    addr: String,
     connections: usize,
     size: usize,
     duration: Duration,
@@ -424,7 +435,7 @@ struct Options {
 impl Options {
     fn from_args() -> Result<Options> {
         let mut options = Options {
-            addr: "127.0.0.1:12345".parse()?,
+            addr: "127.0.0.1:12345".into(),
             connections: 10,
             size: 64,
             duration: Duration::from_secs(5),
@@ -439,12 +450,7 @@ impl Options {
                 args.next().with_context(|| format!("{arg} needs a value"))
             };
             match arg.as_str() {
-                "--addr" => {
-                    let text = value(&mut args)?;
-                    options.addr = text
-                        .parse()
-                        .with_context(|| format!("`{text}` is not an address"))?;
-                }
+                "--addr" => options.addr = value(&mut args)?,
                 "--connections" => {
                     options.connections = number(&arg, value(&mut args)?)?
                 }
@@ -454,6 +460,10 @@ impl Options {
                 }
                 "--warmup" => options.warmup = duration(&arg, &value(&mut args)?)?,
                 "--stall" => options.stall = duration(&arg, &value(&mut args)?)?,
+                "--server-pid" if !cfg!(target_os = "linux") => bail!(
+                    "--server-pid reads the server's CPU and memory use from /proc, \
+                     which only Linux has"
+                ),
                 "--server-pid" => {
                     options.server_pid = Some(number(&arg, value(&mut args)?)?)
                 }

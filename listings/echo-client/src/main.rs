@@ -1,6 +1,6 @@
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{self, ErrorKind, IsTerminal, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::process::ExitCode;
 use std::thread;
 
@@ -36,16 +36,18 @@ fn run() -> Result<()> {
     }
 
     // ANCHOR: connect
-    let addr: SocketAddr = addr.parse().with_context(|| {
-        format!("`{addr}` is not an address like {DEFAULT_ADDR}")
-    })?;
-    let stream = TcpStream::connect(addr).map_err(|e| match e.kind() {
+    // A name such as localhost is looked up; `connect` tries each address it
+    // stands for until one answers.
+    let stream = TcpStream::connect(&addr).map_err(|e| match e.kind() {
         ErrorKind::ConnectionRefused => {
             anyhow!(
                 "cannot connect to {addr}: connection refused; \
                  is the server running?"
             )
         }
+        ErrorKind::InvalidInput => anyhow!(e).context(format!(
+            "`{addr}` is not an address like {DEFAULT_ADDR} or localhost:12345"
+        )),
         _ => anyhow!(e).context(format!("cannot connect to {addr}")),
     })?;
     // ANCHOR_END: connect

@@ -16,6 +16,10 @@ fn echo_server() -> Server {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs `script` from util-linux to give the client a terminal: Linux only"
+)]
 fn in_a_terminal_without_words_it_sends_hello_server() {
     let server = echo_server();
     let finished =
@@ -75,12 +79,37 @@ fn connection_refused_is_one_clear_line() {
 }
 
 #[test]
-fn an_address_that_does_not_parse_is_one_clear_line() {
+fn an_address_without_a_port_is_one_clear_line() {
     let finished = testkit::run(client(), &["--addr", "127.0.0.1"], b"");
     assert!(!finished.status.success());
     assert_eq!(
         finished.stderr,
-        "error: `127.0.0.1` is not an address like 127.0.0.1:12345: invalid socket address syntax\n"
+        "error: `127.0.0.1` is not an address like 127.0.0.1:12345 or localhost:12345: \
+         invalid socket address\n"
+    );
+}
+
+#[test]
+fn a_server_started_on_localhost_is_reached_by_name() {
+    // As the Python post does it: `localhost` on both sides. The server binds the first
+    // address the name stands for; the client tries each until one answers.
+    let server = Server::start(&testkit::binary("echo-server"), &["localhost:0"]);
+    let addr = format!("localhost:{}", server.addr.port());
+    let finished = testkit::run(client(), &["--addr", &addr, "by", "name"], b"");
+    assert!(finished.status.success(), "{finished:?}");
+    assert_eq!(finished.stdout_text(), "by name\n");
+}
+
+#[test]
+fn a_name_that_does_not_resolve_is_one_clear_line() {
+    let addr = "no-such-host.invalid:12345";
+    let finished = testkit::run(client(), &["--addr", addr], b"");
+    assert!(!finished.status.success());
+    let prefix = format!("error: cannot connect to {addr}: ");
+    assert!(
+        finished.stderr.starts_with(&prefix) && finished.stderr.lines().count() == 1,
+        "{:?}",
+        finished.stderr
     );
 }
 
@@ -107,6 +136,10 @@ fn a_server_that_closes_early_is_reported() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs `script` from util-linux to give the client a terminal: Linux only"
+)]
 fn shown_output_is_current() {
     let server = echo_server();
     let finished =

@@ -32,13 +32,17 @@ async fn main() -> ExitCode {
 async fn run() -> Result<()> {
     let config = Config::from_args()?;
     let listener =
-        TcpListener::bind(config.addr)
+        TcpListener::bind(&config.addr)
             .await
             .map_err(|e| match e.kind() {
                 ErrorKind::AddrInUse => anyhow!(
                     "address {} is already in use; pass another address",
                     config.addr
                 ),
+                ErrorKind::InvalidInput => anyhow!(e).context(format!(
+                    "`{}` is not an address like 127.0.0.1:12345 or localhost:12345",
+                    config.addr
+                )),
                 _ => anyhow!(e).context(format!("cannot listen on {}", config.addr)),
             })?;
     println!("listening on {}", listener.local_addr()?);
@@ -97,18 +101,20 @@ async fn run() -> Result<()> {
 }
 // ANCHOR_END: run
 
-/// Ctrl-C (SIGINT) or SIGTERM.
+/// Ctrl-C, or SIGTERM on Unix (Windows has no SIGTERM).
 async fn stop_signal() {
+    #[cfg(unix)]
     let terminate = async {
-        match tokio::signal::unix::signal(
-            tokio::signal::unix::SignalKind::terminate(),
-        ) {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
             Ok(mut signal) => {
                 signal.recv().await;
             }
             Err(_) => std::future::pending().await,
         }
     };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate => {}
@@ -172,7 +178,8 @@ async fn send(stream: &mut TcpStream, bytes: &[u8]) -> Result<()> {
 /// Command-line options: `echo-server-async [ADDRESS] [--max-connections N]
 /// [--idle-timeout SECONDS]`.
 struct Config {
-    addr: SocketAddr,
+    /// As typed: `127.0.0.1:12345`, `localhost:12345` or `[::1]:12345`.
+    addr: String,
     max_connections: usize,
     idle_timeout: Duration,
 }
@@ -180,7 +187,7 @@ struct Config {
 impl Config {
     fn from_args() -> Result<Config> {
         let mut config = Config {
-            addr: "127.0.0.1:12345".parse()?,
+            addr: "127.0.0.1:12345".into(),
             max_connections: 1000,
             idle_timeout: Duration::from_secs(30),
         };
@@ -205,11 +212,7 @@ impl Config {
                     "unknown option {arg}; usage: [ADDRESS] [--max-connections N] \
                      [--idle-timeout SECONDS]"
                 ),
-                _ => {
-                    config.addr = arg.parse().with_context(|| {
-                        format!("`{arg}` is not an address like 127.0.0.1:12345")
-                    })?
-                }
+                _ => config.addr = arg,
             }
         }
         Ok(config)

@@ -26,8 +26,17 @@ fn beyond_the_connection_cap_a_client_is_told_and_others_go_on() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "a test cannot send Ctrl-C to one process on Windows; press Ctrl-C in the server's window"
+)]
 fn ctrl_c_echoes_what_clients_sent_then_exits_0() {
     testkit::check_ctrl_c(program());
+}
+
+#[test]
+fn host_names_work_as_people_type_them() {
+    testkit::check_host_names(program());
 }
 
 #[test]
@@ -36,7 +45,10 @@ fn startup_mistakes_are_one_clear_line() {
 }
 
 #[test]
-#[cfg(target_os = "linux")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs prlimit from util-linux: Linux only"
+)]
 fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
     // Six more than a plain server: tokio's runtime (epoll, its waker) and signal pipes.
     testkit::check_accept_back_off(env!("CARGO_BIN_EXE_echo-server-async"), 10);

@@ -46,11 +46,15 @@ fn main() -> ExitCode {
 // ANCHOR: run
 fn run() -> Result<()> {
     let config = Config::from_args()?;
-    let listener = TcpListener::bind(config.addr).map_err(|e| match e.kind() {
+    let listener = TcpListener::bind(&config.addr).map_err(|e| match e.kind() {
         ErrorKind::AddrInUse => anyhow!(
             "address {} is already in use; pass another address",
             config.addr
         ),
+        ErrorKind::InvalidInput => anyhow!(e).context(format!(
+            "`{}` is not an address like 127.0.0.1:12345 or localhost:12345",
+            config.addr
+        )),
         _ => anyhow!(e).context(format!("cannot listen on {}", config.addr)),
     })?;
     let addr = listener.local_addr()?;
@@ -248,7 +252,8 @@ fn echo(
 /// Command-line options: `echo-server-pool [ADDRESS] [--workers N] [--queue N]
 /// [--idle-timeout SECONDS]`.
 struct Config {
-    addr: SocketAddr,
+    /// As typed: `127.0.0.1:12345`, `localhost:12345` or `[::1]:12345`.
+    addr: String,
     workers: usize,
     queue: usize,
     idle_timeout: Duration,
@@ -257,7 +262,7 @@ struct Config {
 impl Config {
     fn from_args() -> Result<Config> {
         let mut config = Config {
-            addr: "127.0.0.1:12345".parse()?,
+            addr: "127.0.0.1:12345".into(),
             workers: 8,
             queue: 64,
             idle_timeout: Duration::from_secs(30),
@@ -283,11 +288,7 @@ impl Config {
                      [--queue N] \
                      [--idle-timeout SECONDS]"
                 ),
-                _ => {
-                    config.addr = arg.parse().with_context(|| {
-                        format!("`{arg}` is not an address like 127.0.0.1:12345")
-                    })?
-                }
+                _ => config.addr = arg,
             }
         }
         Ok(config)

@@ -55,7 +55,10 @@ fn two_hundred_clients_at_once_are_all_served_by_eight_workers_in_turn() {
 }
 
 #[test]
-#[cfg(target_os = "linux")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "counts the server's threads in /proc: Linux only"
+)]
 fn the_pool_caps_the_threads_however_many_clients_connect() {
     let mut server = server(&["--workers", "4", "--queue", "200"]);
     let mut clients: Vec<TcpStream> = (0..4).map(|_| server.connect()).collect();
@@ -125,6 +128,10 @@ fn the_idle_timeout_frees_a_worker_for_a_waiting_client() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "a test cannot send Ctrl-C to one process on Windows; press Ctrl-C in the server's window"
+)]
 fn ctrl_c_echoes_what_clients_sent_then_exits_0() {
     let mut server = server(&["--workers", "2", "--queue", "4"]);
     let mut talking = server.connect();
@@ -150,6 +157,10 @@ fn ctrl_c_echoes_what_clients_sent_then_exits_0() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "a test cannot send Ctrl-C to one process on Windows; press Ctrl-C in the server's window"
+)]
 fn shown_output_of_a_session() {
     let addr = if testkit::updating_outputs() {
         "127.0.0.1:12345"
@@ -195,9 +206,17 @@ fn any_ports_and_workers(text: &str) -> String {
 }
 
 #[test]
-#[cfg(target_os = "linux")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs prlimit from util-linux: Linux only"
+)]
 fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
     testkit::check_accept_back_off(env!("CARGO_BIN_EXE_echo-server-pool"), 4);
+}
+
+#[test]
+fn host_names_work_as_people_type_them() {
+    testkit::check_host_names(Path::new(env!("CARGO_BIN_EXE_echo-server-pool")));
 }
 
 #[test]

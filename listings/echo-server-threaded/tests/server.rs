@@ -21,7 +21,10 @@ fn two_hundred_clients_at_once_each_get_their_own_echoes() {
 }
 
 #[test]
-#[cfg(target_os = "linux")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "counts the server's threads in /proc: Linux only"
+)]
 fn every_connection_has_its_own_thread() {
     let mut server = server(&[]);
     let mut clients = vec![server.connect()];
@@ -56,11 +59,19 @@ fn beyond_the_connection_cap_a_client_is_told_and_others_go_on() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "a test cannot send Ctrl-C to one process on Windows; press Ctrl-C in the server's window"
+)]
 fn ctrl_c_echoes_what_clients_sent_then_exits_0() {
     testkit::check_ctrl_c(program());
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "a test cannot send Ctrl-C to one process on Windows; press Ctrl-C in the server's window"
+)]
 fn shown_output_of_a_session() {
     let addr = if testkit::updating_outputs() {
         "127.0.0.1:12345"
@@ -91,9 +102,17 @@ fn shown_output_of_a_session() {
 }
 
 #[test]
-#[cfg(target_os = "linux")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs prlimit from util-linux: Linux only"
+)]
 fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
     testkit::check_accept_back_off(env!("CARGO_BIN_EXE_echo-server-threaded"), 4);
+}
+
+#[test]
+fn host_names_work_as_people_type_them() {
+    testkit::check_host_names(program());
 }
 
 #[test]

@@ -65,7 +65,10 @@ fn while_one_client_is_connected_a_second_one_waits() {
 }
 
 #[test]
-#[cfg(target_os = "linux")]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs prlimit from util-linux: Linux only"
+)]
 fn when_accept_fails_the_server_logs_it_waits_and_keeps_running() {
     testkit::check_accept_back_off(env!("CARGO_BIN_EXE_echo-server"), 4);
 }
@@ -84,7 +87,7 @@ fn a_port_already_in_use_is_one_clear_line() {
 }
 
 #[test]
-fn an_address_that_does_not_parse_is_one_clear_line() {
+fn an_address_without_a_port_is_one_clear_line() {
     let finished = testkit::run(
         Path::new(env!("CARGO_BIN_EXE_echo-server")),
         &["localhost"],
@@ -93,12 +96,29 @@ fn an_address_that_does_not_parse_is_one_clear_line() {
     assert!(!finished.status.success());
     assert_eq!(
         finished.stderr,
-        "error: `localhost` is not an address like 127.0.0.1:12345: invalid socket address syntax\n"
+        "error: `localhost` is not an address like 127.0.0.1:12345 or localhost:12345: \
+         invalid socket address\n"
     );
+}
+
+#[test]
+fn a_name_that_does_not_resolve_is_one_clear_line() {
+    testkit::check_a_name_that_does_not_resolve(Path::new(env!(
+        "CARGO_BIN_EXE_echo-server"
+    )));
+}
+
+#[test]
+fn host_names_work_as_people_type_them() {
+    testkit::check_host_names(Path::new(env!("CARGO_BIN_EXE_echo-server")));
 }
 
 /// The server's side of the session the chapter shows: two runs of `echo-client`.
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "needs `script` from util-linux to give the client a terminal: Linux only"
+)]
 fn shown_output_of_a_session() {
     // Refreshing the book's copy runs on the default port, exactly as the chapter shows.
     let addr = if testkit::updating_outputs() {

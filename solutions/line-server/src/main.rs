@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, anyhow};
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -14,13 +14,13 @@ const COMMANDS: &str = "try PING, TIME, ECHO text or QUIT";
 
 fn main() -> Result<()> {
     let addr = std::env::args().nth(1).unwrap_or(DEFAULT_ADDR.to_string());
-    let addr: SocketAddr = addr
-        .parse()
-        .with_context(|| format!("`{addr}` is not an address like {DEFAULT_ADDR}"))?;
-    let listener = TcpListener::bind(addr).map_err(|e| match e.kind() {
+    let listener = TcpListener::bind(&addr).map_err(|e| match e.kind() {
         ErrorKind::AddrInUse => {
             anyhow!("address {addr} is already in use; pass another address")
         }
+        ErrorKind::InvalidInput => anyhow!(e).context(format!(
+            "`{addr}` is not an address like {DEFAULT_ADDR} or localhost:12345"
+        )),
         _ => anyhow!(e).context(format!("cannot listen on {addr}")),
     })?;
     println!("listening on {}", listener.local_addr()?);
