@@ -52,7 +52,7 @@ impl Target {
 /// giving its connections that long to finish, it adds the cases of slow and stuck
 /// clients and of Ctrl-C and SIGTERM.
 ///
-/// ```ignore
+/// ```text
 /// testkit::hostile_client_contract!(echo_server: "echo-server", Echo);
 /// testkit::hostile_client_contract!(chat_server: "chat-server", Chat, grace: 2);
 /// ```

@@ -41,22 +41,23 @@ fn built(package: &str, extra: &[&str], name: &str) -> PathBuf {
     if let Some(path) = built.get(&key) {
         return path.clone();
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut args = vec!["build", "--quiet", "--message-format=json"];
-    args.extend(["--package", package]);
-    args.extend_from_slice(extra);
-    let command = format!("cargo {}", args.join(" "));
-    let output = run_with_limit(Path::new(&cargo), &args, b"", BUILD_LIMIT)
-        .unwrap_or_else(|| panic!("`{command}` did not finish within {BUILD_LIMIT:?}"));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "cannot build {key}:\n{}",
-        output.stderr
-    );
-    // One JSON message a line; the one about our target names its executable (a path
-    // with backslashes on Windows, escaped in JSON).
-    let path = stdout
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo
+        .args([
+            "build",
+            "--quiet",
+            "--message-format=json",
+            "--package",
+            package,
+        ])
+        .args(extra);
+    // On a timeout, run_within stops cargo and the compilers it started.
+    let (status, output) =
+        run_within(cargo, BUILD_LIMIT).unwrap_or_else(|why| panic!("building {key} {why}"));
+    assert!(status.success(), "cannot build {key}:\n{output}");
+    // One JSON message a line, among cargo's own words; the one about our target names
+    // its executable (a path with backslashes on Windows, escaped in JSON).
+    let path = output
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["target"]["name"] == name)
@@ -306,12 +307,12 @@ impl Server {
         self.child.try_wait().expect("can wait").is_none()
     }
 
-    /// How many threads the server process has now (Linux: from `/proc`).
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
+    /// How many threads the server process has now (Linux: from `/proc`).
     pub fn threads(&self) -> usize {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
             .expect("/proc/PID/status is readable");
