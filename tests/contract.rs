@@ -3,7 +3,9 @@
 //! runs one server's. The servers that serve many clients at once and stop gracefully
 //! give their connections two seconds (their `GRACE`).
 
+testkit::hostile_client_contract!(first_echo_server: "first-echo-server", Echo);
 testkit::hostile_client_contract!(echo_server: "echo-server", Echo);
+testkit::hostile_client_contract!(echo_server_spawn: "echo-server-spawn", Echo);
 testkit::hostile_client_contract!(echo_server_threaded: "echo-server-threaded", Echo, grace: 2);
 testkit::hostile_client_contract!(echo_server_pool: "echo-server-pool", Echo, grace: 2);
 testkit::hostile_client_contract!(echo_server_async: "echo-server-async", Echo, grace: 2);

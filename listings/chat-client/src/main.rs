@@ -1,3 +1,7 @@
+//! chat-client: a terminal client for chat-server that sends what you type and
+//! prints what the others say. Shown in the Concurrent servers chapter; start
+//! `chat-server`, then `cargo run -p chat-client`.
+
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};

@@ -1,3 +1,7 @@
+//! echo-bench: a load generator, many clients at once, each doing round trips with
+//! an echo server as fast as it can and checking every echo. Shown in the Measuring
+//! chapter; start a server, then `cargo run --release -p echo-bench`.
+
 use anyhow::{Context, Result, bail};
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -5,7 +9,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Barrier, Mutex, OnceLock};
+use std::sync::{Barrier, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -21,85 +25,102 @@ fn main() -> ExitCode {
 }
 
 // ANCHOR: connection
-/// What one connection saw during the run.
-#[derive(Default)]
-struct Tally {
-    round_trips: u64,
-    mismatches: u64,
-    stalls: u64,
-    early_eofs: u64,
-    errors: u64,
+/// When round trips count: those that start at `counting` or later (the warm-up is
+/// over) and are done by `end`. The same for every connection.
+#[derive(Clone, Copy)]
+struct Window {
+    counting: Instant,
+    end: Instant,
 }
 
-/// One connection's work: send a message, read exactly as many bytes back, check them,
-/// again and again until `deadline`. Each message is different, so an echo of an
-/// earlier one, a lost byte or a changed one is caught. Round trips that start before
-/// `counting` are the warm-up: checked, but not counted.
+/// What can go wrong in a round trip. Any of them ends the connection's run.
+#[derive(Clone, Copy, PartialEq)]
+enum Problem {
+    Mismatch,   // the bytes that came back are not the bytes sent
+    Stall,      // no answer within `--stall`
+    EarlyClose, // the server hung up in the middle of a round trip
+    Error,      // any other error
+}
+
+/// What one connection saw during the run.
+struct Tally {
+    /// The latency of every round trip it counted, in microseconds.
+    latencies: Histogram<u64>,
+    /// What stopped it before the end, if anything did.
+    problem: Option<Problem>,
+}
+
+/// One connection's work: round trips, one after another, until the window ends.
+/// Each message is different, so an echo of an earlier one, a lost byte or a changed
+/// one is caught. The round trips of the warm-up are checked, but not counted.
 fn ping_pong(
     stream: &mut TcpStream,
     id: u64,
     options: &Options,
-    (counting, deadline): (Instant, Instant),
-    latencies: &mut Histogram<u64>,
+    window: Window,
     done: &AtomicU64,
 ) -> Tally {
-    let mut tally = Tally::default();
     let mut message = vec![0; options.size];
     let mut echo = vec![0; options.size];
+    let mut tally = Tally {
+        latencies: Histogram::new(3).expect("3 digits is valid"),
+        problem: None,
+    };
     let mut near_the_end = false;
-    let mut rounds = 0;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
+    for round in 0.. {
+        let left = window.end.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
         }
         if left < options.stall && !near_the_end {
-            // From here on, a round trip that cannot finish by the deadline is cut
-            // off, not counted: a client still waiting at the end "got nothing", it
-            // did not stall.
+            // From here on, a round trip that cannot finish by the end is cut off,
+            // not counted: a client still waiting at the end "got nothing", it did
+            // not stall.
             near_the_end = true;
             let _ = stream.set_read_timeout(Some(left));
         }
-        fill(&mut message, id, rounds);
-        rounds += 1;
-        let started = Instant::now();
-        let sent = stream.write_all(&message);
-        let received = sent.and_then(|()| stream.read_exact(&mut echo));
-        match received {
-            Ok(()) if echo == message && Instant::now() > deadline => break, // too late
-            Ok(()) if echo == message && started < counting => {} // warming up
-            Ok(()) if echo == message => {
-                let micros = started.elapsed().as_micros() as u64;
-                let _ = latencies.record(micros.max(1));
-                tally.round_trips += 1;
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-            Ok(()) => {
-                tally.mismatches += 1;
+        fill(&mut message, id, round);
+        let warming_up = Instant::now() < window.counting;
+        let latency = match round_trip(stream, &message, &mut echo) {
+            Ok(latency) => latency,
+            Err(Problem::Stall) if near_the_end => break, // cut off by the end
+            Err(problem) => {
+                tally.problem = Some(problem);
                 break; // the stream is out of step now; stop using it
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::WouldBlock | ErrorKind::TimedOut
-                ) =>
-            {
-                if !near_the_end {
-                    tally.stalls += 1;
-                }
-                break;
-            }
-            Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
-                tally.early_eofs += 1;
-                break;
-            }
-            Err(_) => {
-                tally.errors += 1;
-                break;
-            }
+        };
+        if Instant::now() > window.end {
+            break; // done too late to count
+        }
+        if !warming_up {
+            let micros = latency.as_micros() as u64;
+            let _ = tally.latencies.record(micros.max(1));
+            done.fetch_add(1, Ordering::Relaxed);
         }
     }
     tally
+}
+
+/// Sends `message`, reads exactly as many bytes back into `echo` and compares them.
+/// Returns how long that took.
+fn round_trip(
+    stream: &mut TcpStream,
+    message: &[u8],
+    echo: &mut [u8],
+) -> Result<Duration, Problem> {
+    let started = Instant::now();
+    let received = stream
+        .write_all(message)
+        .and_then(|()| stream.read_exact(echo));
+    match received {
+        Ok(()) if echo == message => Ok(started.elapsed()),
+        Ok(()) => Err(Problem::Mismatch),
+        Err(e) => Err(match e.kind() {
+            ErrorKind::WouldBlock | ErrorKind::TimedOut => Problem::Stall,
+            ErrorKind::UnexpectedEof => Problem::EarlyClose,
+            _ => Problem::Error,
+        }),
+    }
 }
 
 /// Fills `message` with bytes that depend on the connection and the round.
@@ -114,11 +135,24 @@ fn fill(message: &mut [u8], id: u64, round: u64) {
 }
 // ANCHOR_END: connection
 
-// ANCHOR: run
 fn run() -> Result<Report> {
     let options = Options::from_args()?;
+    let mut streams = connect(&options)?;
+    let results = measure(&mut streams, &options)?;
+    drop(streams); // the run is over: close the connections
+    let report = Report::new(&options, &results);
+    if options.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        report.print();
+    }
+    Ok(report)
+}
+
+/// Opens every connection before the first round trip, so that all of them really
+/// run at the same time.
+fn connect(options: &Options) -> Result<Vec<TcpStream>> {
     let addr = &options.addr;
-    // Connect everyone first, so that all connections really run at the same time.
     let mut streams = Vec::with_capacity(options.connections);
     for _ in 0..options.connections {
         let stream = TcpStream::connect(addr).with_context(|| {
@@ -129,68 +163,63 @@ fn run() -> Result<Report> {
         stream.set_write_timeout(Some(options.stall))?;
         streams.push(stream);
     }
+    Ok(streams)
+}
 
-    // Every connection counts round trips in the same window, fixed before any of them
-    // starts. With a thousand threads on two cores, a thread (this one too) may wake up
-    // long after it should; a window each thread took from its own clock would move.
+/// What a run measured.
+struct Results {
+    /// One per connection.
+    tallies: Vec<Tally>,
+    usage: RunUsage,
+}
+
+/// Runs `ping_pong` on every connection, each on its own thread, through the warm-up
+/// and the counting window, with a line of progress each second.
+fn measure(streams: &mut [TcpStream], options: &Options) -> Result<Results> {
+    // Every connection counts round trips in the same window, fixed before any of
+    // them starts. With a thousand threads on two cores, a thread (this one too) may
+    // wake up long after it should; a window each thread took from its own clock
+    // would move.
     let window = OnceLock::new();
     let start = Barrier::new(options.connections + 1);
     let done = AtomicU64::new(0);
-    let all = Mutex::new((Histogram::<u64>::new(3)?, Vec::new()));
-    let (before, sampled) = thread::scope(|s| {
+    thread::scope(|s| {
+        let mut connections = Vec::with_capacity(streams.len());
         for (id, stream) in streams.iter_mut().enumerate() {
-            let (start, window, done, all) = (&start, &window, &done, &all);
-            let options = &options;
-            s.spawn(move || {
-                let mut latencies =
-                    Histogram::<u64>::new(3).expect("3 digits is valid");
+            let (start, window, done) = (&start, &window, &done);
+            connections.push(s.spawn(move || {
                 start.wait();
                 let window = *window.get().expect("set before the start");
-                let tally = ping_pong(
-                    stream,
-                    id as u64,
-                    options,
-                    window,
-                    &mut latencies,
-                    done,
-                );
-                let mut all = all.lock().expect("no thread panics");
-                let _ = all.0.add(&latencies);
-                all.1.push(tally);
-            });
+                ping_pong(stream, id as u64, options, window, done)
+            }));
         }
         // CPU time and context switches cover the whole run, warm-up included: this
-        // thread may not get the CPU back in time to sample them when counting starts.
-        let before = Usage::both(&options);
+        // thread may not get the CPU back in time to sample them when counting
+        // starts.
+        let before = Sample::now(options);
         let sampled = Instant::now();
         let counting = sampled + options.warmup;
-        let _ = window.set((counting, counting + options.duration));
+        let end = counting + options.duration;
+        let _ = window.set(Window { counting, end });
         start.wait();
         if !options.json && !options.warmup.is_zero() {
             eprintln!("warming up for {:?}", options.warmup);
         }
         thread::sleep(counting.saturating_duration_since(Instant::now()));
         show_progress(&done, counting, options.duration, options.json);
-        (before, sampled)
-    });
-    // Sampled before the connections close, while the server still has them.
-    let usage = (
-        before?,
-        Usage::both(&options)?,
-        sampled.elapsed().as_secs_f64(),
-    );
-    drop(streams);
-
-    let (latencies, tallies) = all.into_inner().expect("no thread panics");
-    let report = Report::new(&options, &latencies, &tallies, usage);
-    if options.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        report.print();
-    }
-    Ok(report)
+        let tallies = connections
+            .into_iter()
+            .map(|connection| connection.join().expect("no thread panics"))
+            .collect();
+        // Sampled before the connections close, while the server still has them.
+        let usage = RunUsage {
+            before: before?,
+            after: Sample::now(options)?,
+            seconds: sampled.elapsed().as_secs_f64(),
+        };
+        Ok(Results { tallies, usage })
+    })
 }
-// ANCHOR_END: run
 
 /// A line on stderr each second while the run lasts.
 fn show_progress(
@@ -221,19 +250,7 @@ struct Usage {
     memory_kib: u64,
 }
 
-/// echo-bench's own usage, and the server's if we know its pid.
-type Sample = (Option<Usage>, Option<Usage>);
-
 impl Usage {
-    /// Nothing off Linux: there is no /proc to read it from.
-    fn both(options: &Options) -> Result<Sample> {
-        if !cfg!(target_os = "linux") {
-            return Ok((None, None));
-        }
-        let server = options.server_pid.map(Usage::of).transpose()?;
-        Ok((Some(Usage::of(std::process::id())?), server))
-    }
-
     fn of(pid: u32) -> Result<Usage> {
         let read = |file: &str| {
             std::fs::read_to_string(format!("/proc/{pid}/{file}"))
@@ -273,6 +290,54 @@ fn value(status: &str, key: &str) -> u64 {
         .find_map(|line| line.strip_prefix(key))
         .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
         .unwrap_or(0)
+}
+
+/// What echo-bench and the server have used so far. `None` off Linux, and for the
+/// server when its pid was not given.
+struct Sample {
+    bench: Option<Usage>,
+    server: Option<Usage>,
+}
+
+impl Sample {
+    /// Reads both from /proc; nothing off Linux, which has no /proc.
+    fn now(options: &Options) -> Result<Sample> {
+        if !cfg!(target_os = "linux") {
+            return Ok(Sample {
+                bench: None,
+                server: None,
+            });
+        }
+        let server = options.server_pid.map(Usage::of).transpose()?;
+        let bench = Some(Usage::of(std::process::id())?);
+        Ok(Sample { bench, server })
+    }
+}
+
+/// What echo-bench and the server used during a run, warm-up included.
+struct RunUsage {
+    before: Sample,
+    after: Sample,
+    /// How long the run lasted, warm-up included.
+    seconds: f64,
+}
+
+impl RunUsage {
+    fn server(&self) -> Option<ServerUsage> {
+        let (before, after) = (self.before.server?, self.after.server?);
+        Some(ServerUsage {
+            cpu_seconds: after.cpu_seconds - before.cpu_seconds,
+            context_switches: after
+                .context_switches
+                .saturating_sub(before.context_switches),
+            threads: after.threads,
+            memory_kib: after.memory_kib,
+        })
+    }
+
+    fn bench_cpu_seconds(&self) -> Option<f64> {
+        Some(self.after.bench?.cpu_seconds - self.before.bench?.cpu_seconds)
+    }
 }
 
 #[derive(Serialize)]
@@ -317,16 +382,21 @@ struct Latency {
 }
 
 impl Report {
-    fn new(
-        options: &Options,
-        latencies: &Histogram<u64>,
-        tallies: &[Tally],
-        (before, after, usage_seconds): (Sample, Sample, f64),
-    ) -> Report {
+    fn new(options: &Options, results: &Results) -> Report {
+        let Results { tallies, usage } = results;
+        let mut latencies = Histogram::<u64>::new(3).expect("3 digits is valid");
+        for tally in tallies {
+            let _ = latencies.add(&tally.latencies);
+        }
+        let round_trips = tallies.iter().map(|t| t.latencies.len()).sum::<u64>();
+        let served = tallies.iter().filter(|t| !t.latencies.is_empty()).count();
+        let count = |problem: Problem| {
+            tallies
+                .iter()
+                .filter(|t| t.problem == Some(problem))
+                .count() as u64
+        };
         let seconds = options.duration.as_secs_f64();
-        let sum = |f: fn(&Tally) -> u64| tallies.iter().map(f).sum::<u64>();
-        let round_trips = sum(|t| t.round_trips);
-        let served = tallies.iter().filter(|t| t.round_trips > 0).count();
         Report {
             addr: options.addr.clone(),
             connections: options.connections,
@@ -346,23 +416,13 @@ impl Report {
             },
             connections_served: served,
             connections_got_nothing: tallies.len() - served,
-            mismatches: sum(|t| t.mismatches),
-            stalls: sum(|t| t.stalls),
-            early_eofs: sum(|t| t.early_eofs),
-            errors: sum(|t| t.errors),
-            server: before.1.zip(after.1).map(|(b, a)| ServerUsage {
-                cpu_seconds: a.cpu_seconds - b.cpu_seconds,
-                context_switches: a
-                    .context_switches
-                    .saturating_sub(b.context_switches),
-                threads: a.threads,
-                memory_kib: a.memory_kib,
-            }),
-            bench_cpu_seconds: before
-                .0
-                .zip(after.0)
-                .map(|(b, a)| a.cpu_seconds - b.cpu_seconds),
-            usage_seconds,
+            mismatches: count(Problem::Mismatch),
+            stalls: count(Problem::Stall),
+            early_eofs: count(Problem::EarlyClose),
+            errors: count(Problem::Error),
+            server: usage.server(),
+            bench_cpu_seconds: usage.bench_cpu_seconds(),
+            usage_seconds: usage.seconds,
         }
     }
 
@@ -418,8 +478,9 @@ impl Report {
     }
 }
 
-/// Command-line options: `echo-bench [--addr ADDRESS] [--connections N] [--size BYTES]
-/// [--duration 5s] [--warmup 1s] [--stall 2s] [--server-pid PID] [--json]`.
+/// Command-line options: `echo-bench [--addr ADDRESS] [--connections N]
+/// [--size BYTES] [--duration 5s] [--warmup 1s] [--stall 2s] [--server-pid PID]
+/// [--json]`.
 struct Options {
     /// As typed: `127.0.0.1:12345` or `localhost:12345`.
     addr: String,

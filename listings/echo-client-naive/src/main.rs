@@ -1,3 +1,7 @@
+//! echo-client-naive: sends a megabyte to an echo server and shows that one `read`
+//! may return only part of the echo. Shown in the Sockets chapter; start
+//! `echo-server`, then `cargo run -p echo-client-naive`.
+
 use anyhow::{Context, Result};
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -1,3 +1,7 @@
+//! echo-client: sends what you type, or pipe in, to an echo server and prints what
+//! comes back. Shown in the Sockets chapter; start `echo-server`, then
+//! `cargo run -p echo-client`.
+
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{self, ErrorKind, IsTerminal, Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -78,6 +82,8 @@ fn run() -> Result<()> {
 fn exchange(stream: &TcpStream, mut input: impl Read + Send) -> Result<(u64, u64)> {
     thread::scope(|s| {
         let sender = s.spawn(move || -> Result<u64> {
+            // `Write` is implemented for `&TcpStream`: a shared reference writes.
+            let mut to_server = stream;
             let mut buf = [0; 4096];
             let mut sent = 0;
             loop {
@@ -85,7 +91,7 @@ fn exchange(stream: &TcpStream, mut input: impl Read + Send) -> Result<(u64, u64
                 if n == 0 {
                     break;
                 }
-                (&*stream)
+                to_server
                     .write_all(&buf[..n])
                     .context("cannot send to the server")?;
                 sent += n as u64;
@@ -98,7 +104,8 @@ fn exchange(stream: &TcpStream, mut input: impl Read + Send) -> Result<(u64, u64
             Ok(sent)
         });
 
-        let received = io::copy(&mut &*stream, &mut io::stdout().lock())
+        let mut from_server = stream; // and `Read` is implemented for it too
+        let received = io::copy(&mut from_server, &mut io::stdout().lock())
             .context("cannot read the echo");
         let sent = sender.join().expect("the sending thread panicked")?;
         Ok((sent, received?))

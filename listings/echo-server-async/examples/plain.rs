@@ -1,8 +1,8 @@
-//! The yardstick for echo-server-async: the plainest tokio echo server there is, a
-//! task per connection copying through a 4 KiB buffer, with no limits, no timeouts and
-//! no shutdown. `cargo xtask bench` measures both; the book's server should not be
-//! slower. Run it with `cargo run -p echo-server-async --example plain [ADDRESS]`.
+//! plain: the yardstick for echo-server-async, the plainest tokio echo server there
+//! is, with no limits, no timeouts and no shutdown. Shown in the Measuring chapter;
+//! run it with `cargo run -p echo-server-async --example plain [ADDRESS]`.
 
+// ANCHOR: program
 use anyhow::{Context, Result};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -19,11 +19,13 @@ async fn main() -> Result<()> {
         stream.set_nodelay(true)?;
         tokio::spawn(async move {
             let mut buf = [0; 4096];
-            while let Ok(n @ 1..) = stream.read(&mut buf).await {
-                if stream.write_all(&buf[..n]).await.is_err() {
+            // Until the client closes (a read of 0 bytes) or an error.
+            while let Ok(n) = stream.read(&mut buf).await {
+                if n == 0 || stream.write_all(&buf[..n]).await.is_err() {
                     break;
                 }
             }
         });
     }
 }
+// ANCHOR_END: program

@@ -1,3 +1,7 @@
+//! echo-server-async: the echo server as a tokio task per client, with the threaded
+//! server's connection cap, idle timeout and graceful shutdown. Shown in the
+//! Measuring chapter; run it with `cargo run -p echo-server-async`.
+
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -28,7 +32,6 @@ async fn main() -> ExitCode {
     }
 }
 
-// ANCHOR: run
 async fn run() -> Result<()> {
     let config = Config::from_args()?;
     let listener =
@@ -56,16 +59,17 @@ async fn run() -> Result<()> {
     tokio::pin!(ctrl_c);
 
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    eprintln!("cannot accept a connection: {e}");
-                    sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
             _ = &mut ctrl_c => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("cannot accept a connection: {e}");
+                sleep(Duration::from_millis(100)).await;
+                continue;
+            }
         };
         let Ok(place) = Arc::clone(&places).try_acquire_owned() else {
             refuse(stream, peer, config.max_connections).await;
@@ -82,7 +86,8 @@ async fn run() -> Result<()> {
             }
             drop(place);
         });
-        while tasks.try_join_next().is_some() {} // forget the tasks that have finished
+        // Forget the tasks that have finished.
+        while tasks.try_join_next().is_some() {}
     }
 
     println!(
@@ -94,12 +99,12 @@ async fn run() -> Result<()> {
         .await
         .is_err()
     {
-        tasks.shutdown().await; // the rest are cancelled, which closes their connections
+        // The rest are cancelled, which closes their connections.
+        tasks.shutdown().await;
     }
     println!("stopped");
     Ok(())
 }
-// ANCHOR_END: run
 
 /// Ctrl-C, or SIGTERM on Unix (Windows has no SIGTERM).
 async fn stop_signal() {
@@ -129,41 +134,59 @@ async fn refuse(mut stream: TcpStream, peer: SocketAddr, max: usize) {
 }
 
 // ANCHOR: echo
-/// Echoes until the client closes, stays idle for `idle_timeout`, or the server stops.
-/// Returns the number of bytes echoed and why the connection ended.
+/// Echoes until the client closes, stays idle for `max_idle`, or the server
+/// stops. Returns the number of bytes echoed and why the connection ended.
 async fn echo(
     mut stream: TcpStream,
-    idle_timeout: Duration,
+    max_idle: Duration,
     mut stopping: watch::Receiver<bool>,
 ) -> Result<(u64, &'static str)> {
     stream.set_nodelay(true)?;
     let mut buf = vec![0; 4096];
     let mut total = 0;
     loop {
-        let n = tokio::select! {
-            read = timeout(idle_timeout, stream.read(&mut buf)) => match read {
-                Ok(Ok(0)) => return Ok((total, "client closed the connection")),
-                Ok(Ok(n)) => n,
-                Ok(Err(e)) => return Err(e).context("cannot read from the client"),
-                Err(_) => {
-                    let message = format!("closing: idle for {} s\n", idle_timeout.as_secs());
-                    let _ = stream.write_all(message.as_bytes()).await;
-                    return Ok((total, "idle timeout"));
-                }
-            },
-            _ = stopping.changed() => {
-                // Echo what the client already sent; close once it pauses for a TICK.
-                while let Ok(Ok(n @ 1..)) = timeout(TICK, stream.read(&mut buf)).await {
-                    send(&mut stream, &buf[..n]).await?;
-                    total += n as u64;
-                }
-                let _ = stream.write_all(b"server shutting down; goodbye\n").await;
-                return Ok((total, "server shutting down"));
-            }
+        let read = tokio::select! {
+            read = stream.read(&mut buf) => read,
+            _ = sleep(max_idle) => return idle(stream, max_idle, total).await,
+            _ = stopping.changed() => return goodbye(stream, &mut buf, total).await,
         };
+        let n = read.context("cannot read from the client")?;
+        if n == 0 {
+            return Ok((total, "client closed the connection"));
+        }
         send(&mut stream, &buf[..n]).await?;
         total += n as u64;
     }
+}
+
+/// Tells a client that sent nothing for `max_idle` why it is being closed.
+async fn idle(
+    mut stream: TcpStream,
+    max_idle: Duration,
+    total: u64,
+) -> Result<(u64, &'static str)> {
+    let message = format!("closing: idle for {} s\n", max_idle.as_secs());
+    let _ = stream.write_all(message.as_bytes()).await;
+    Ok((total, "idle timeout"))
+}
+
+/// The server is stopping: echoes what the client already sent, and says goodbye
+/// once it pauses for a TICK.
+async fn goodbye(
+    mut stream: TcpStream,
+    buf: &mut [u8],
+    mut total: u64,
+) -> Result<(u64, &'static str)> {
+    // `timeout` gives `Err` after a TICK, else the read's own `Result`.
+    while let Ok(Ok(n)) = timeout(TICK, stream.read(buf)).await {
+        if n == 0 {
+            break; // the client closed the connection
+        }
+        send(&mut stream, &buf[..n]).await?;
+        total += n as u64;
+    }
+    let _ = stream.write_all(b"server shutting down; goodbye\n").await;
+    Ok((total, "server shutting down"))
 }
 
 /// `write_all`, giving up if the client does not take the bytes within SLOW_READER.

@@ -1,3 +1,7 @@
+//! echo-server-pool: the echo server with a fixed pool of worker threads and a queue
+//! of waiting clients. Shown in the Concurrent servers chapter; run it with
+//! `cargo run -p echo-server-pool`.
+
 use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};

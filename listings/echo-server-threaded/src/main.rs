@@ -1,3 +1,7 @@
+//! echo-server-threaded: the echo server with a thread per client, a connection cap,
+//! an idle timeout and graceful shutdown. Shown in the Concurrent servers chapter;
+//! run it with `cargo run -p echo-server-threaded`.
+
 use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
@@ -101,7 +105,7 @@ fn on_ctrl_c(addr: SocketAddr, stopping: Arc<AtomicBool>) -> Result<()> {
 /// never while a thread waits for a client.
 fn register(
     connections: &Connections,
-    stream: &TcpStream,
+    mut stream: &TcpStream,
     peer: SocketAddr,
     max: usize,
 ) -> bool {
@@ -111,7 +115,7 @@ fn register(
         println!("{peer} refused: already {max} connections");
         let message =
             format!("server busy: {max} connections already; try again later\n");
-        let _ = (&*stream).write_all(message.as_bytes());
+        let _ = stream.write_all(message.as_bytes());
         return false;
     }
     match stream.try_clone() {

@@ -1,3 +1,7 @@
+//! echo-server: an echo server that serves one client at a time. Shown in the
+//! Sockets chapter; run it with `cargo run -p echo-server` and connect with
+//! `cargo run -p echo-client`.
+
 use anyhow::{Context, Result, anyhow};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -7,6 +11,7 @@ use std::time::Duration;
 
 const DEFAULT_ADDR: &str = "127.0.0.1:12345";
 
+// ANCHOR: main
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -16,6 +21,7 @@ fn main() -> ExitCode {
         }
     }
 }
+// ANCHOR_END: main
 
 // ANCHOR: run
 fn run() -> Result<()> {
@@ -55,8 +61,6 @@ fn run() -> Result<()> {
 // ANCHOR: echo
 /// Sends back every byte the client sends, until the client closes its side.
 fn echo(mut stream: TcpStream) -> Result<u64> {
-    // send each piece of the echo at once, without waiting
-    stream.set_nodelay(true)?;
     let mut buf = [0; 4096];
     let mut total = 0;
     loop {

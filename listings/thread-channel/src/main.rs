@@ -1,3 +1,6 @@
+//! thread-channel: three workers send messages to `main` over one channel. Shown in
+//! the Threads chapter; run it with `cargo run -p thread-channel`.
+
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;

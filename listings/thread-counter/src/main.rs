@@ -1,3 +1,6 @@
+//! thread-counter: eight threads add to one counter, shared as `Arc<Mutex<u64>>`.
+//! Shown in the Threads chapter; run it with `cargo run -p thread-counter`.
+
 use std::sync::{Arc, Mutex};
 use std::thread;
 

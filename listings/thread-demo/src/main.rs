@@ -1,3 +1,8 @@
+//! thread-demo: two threads print at once, one the numbers 1 to 10, the other the
+//! letters a to j. Shown in the Threads chapter; run it with
+//! `cargo run -p thread-demo`.
+
+// ANCHOR: program
 use std::thread;
 use std::time::Duration;
 
@@ -18,3 +23,4 @@ fn main() {
     numbers.join().expect("the numbers thread panicked");
     letters.join().expect("the letters thread panicked");
 }
+// ANCHOR_END: program

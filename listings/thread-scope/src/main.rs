@@ -1,3 +1,7 @@
+//! thread-scope: scoped threads that borrow from `main`; two count words in the
+//! halves of one slice, two fill the halves of an array. Shown in the Threads
+//! chapter; run it with `cargo run -p thread-scope`.
+
 use std::thread;
 
 fn main() {

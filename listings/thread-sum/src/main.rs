@@ -1,3 +1,7 @@
+//! thread-sum: four threads each add up a quarter of the numbers 1 to 1,000,000,
+//! and `main` joins them for the total. Shown in the Threads chapter; run it with
+//! `cargo run -p thread-sum`.
+
 use std::thread::{self, JoinHandle};
 
 fn main() {

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -148,6 +148,16 @@ fn close_all_after_grace(connections: &Connections) {
     }
 }
 
+/// A line from a client, as `read_line` returns it.
+enum Line {
+    /// A line with its newline; the last one before the client closes may have none.
+    Text(Vec<u8>),
+    /// A line longer than `--max-line`.
+    TooLong,
+    /// The client closed the connection, or the server is stopping.
+    End,
+}
+
 /// One client's whole visit: the name, then every line to everyone else, then
 /// goodbye. Returns how it ended, for the log, such as `(alice) left`; `None`
 /// if the client left before saying a name.
@@ -161,49 +171,41 @@ fn chat(
     stream.set_read_timeout(Some(TICK))?;
     (&stream).write_all(b"* welcome! the first line you send is your name\n")?;
     let mut reader = BufReader::new(&stream);
-    let Some(name) = read_line(&mut reader, config.max_line, stopping)? else {
-        return Ok(None); // gone (or the server is stopping) before saying a name
+    let max = config.max_line;
+    let mut name = match read_line(&mut reader, max, stopping)? {
+        Line::Text(name) => clean_name(&name, peer),
+        Line::TooLong => bail!("line longer than {max} bytes"),
+        Line::End => return Ok(None), // gone, or the server is stopping
     };
-    let mut name = clean_name(&name, peer);
 
     let (outbox, inbox) = mpsc::sync_channel(OUTBOX);
-    let handle = stream.try_clone()?;
+    let member = Member {
+        name: name.clone(),
+        outbox,
+        stream: stream.try_clone()?,
+    };
     let ended = thread::scope(|s| {
         s.spawn(|| send_messages(&stream, inbox));
-        let others = join(
-            room,
-            peer,
-            Member {
-                name: name.clone(),
-                outbox,
-                stream: handle,
-            },
-        );
+        let others = join(room, peer, member);
         println!("{peer} joined as {name}");
         deliver(room, others, format!("* {name} joined\n").as_bytes());
 
         let why = loop {
-            match read_line(&mut reader, config.max_line, stopping) {
-                Ok(Some(line)) if line.starts_with(b"/") => {
+            match read_line(&mut reader, max, stopping) {
+                Ok(Line::Text(line)) if line.starts_with(b"/") => {
                     command(room, peer, &mut name, &line);
                 }
-                Ok(Some(line)) => {
-                    let mut message = format!("{name}: ").into_bytes();
-                    message.extend_from_slice(&line);
-                    if !message.ends_with(b"\n") {
-                        message.push(b'\n');
-                    }
-                    broadcast(room, peer, &message);
+                Ok(Line::Text(line)) => broadcast(room, peer, &said(&name, &line)),
+                Ok(Line::TooLong) => {
+                    let error = format!("line longer than {max} bytes");
+                    send(room, peer, &format!("* error: {error}; goodbye\n"));
+                    break format!("disconnected: {error}");
                 }
-                Ok(None) if stopping.load(Ordering::SeqCst) => {
+                Ok(Line::End) if stopping.load(Ordering::SeqCst) => {
                     send(room, peer, "* server shutting down; goodbye\n");
                     break "closed at shutdown".to_string();
                 }
-                Ok(None) => break "left".to_string(),
-                Err(e) if e.kind() == ErrorKind::InvalidData => {
-                    send(room, peer, &format!("* error: {e}; goodbye\n"));
-                    break format!("disconnected: {e}");
-                }
+                Ok(Line::End) => break "left".to_string(),
                 Err(e) => break format!("disconnected: {e}"),
             }
         };
@@ -214,6 +216,16 @@ fn chat(
     });
     let _ = stream.shutdown(Shutdown::Both);
     Ok(Some(ended))
+}
+
+/// A line as the others see it, `alice: hi`, always with a newline.
+fn said(name: &str, line: &[u8]) -> Vec<u8> {
+    let mut message = format!("{name}: ").into_bytes();
+    message.extend_from_slice(line);
+    if !message.ends_with(b"\n") {
+        message.push(b'\n');
+    }
+    message
 }
 
 /// Adds a member, with its greeting first in its outbox, and returns the others who
@@ -358,35 +370,44 @@ fn send_messages(mut stream: &TcpStream, inbox: Receiver<Arc<[u8]>>) {
     }
 }
 
-/// Reads one line of at most `max` bytes (newline not counted). `Ok(None)` when the
-/// client has closed the connection or the server is stopping; an `InvalidData`
-/// error for a line that is too long.
+/// Reads one line of at most `max` bytes, newline not counted. Waits for the rest
+/// of a line as long as it takes, unless the server is stopping.
 fn read_line(
     reader: &mut BufReader<&TcpStream>,
     max: usize,
     stopping: &AtomicBool,
-) -> std::io::Result<Option<Vec<u8>>> {
+) -> io::Result<Line> {
     let mut line = Vec::new();
     loop {
+        // At most one byte more than `max`: the newline, or proof of a long line.
         let room_left = (max + 1 - line.len()) as u64;
-        match reader.by_ref().take(room_left).read_until(b'\n', &mut line) {
-            Ok(0) if line.is_empty() => return Ok(None),
-            Ok(_) if line.ends_with(b"\n") => return Ok(Some(line)),
-            Ok(_) if line.len() > max => {
-                let error = format!("line longer than {max} bytes");
-                return Err(std::io::Error::new(ErrorKind::InvalidData, error));
-            }
-            Ok(_) => return Ok(Some(line)), // the last line, without a newline
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                // No complete line yet; what arrived so far stays in `line`.
-                if stopping.load(Ordering::SeqCst) {
-                    return Ok(None);
-                }
-            }
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+        let read = reader.by_ref().take(room_left).read_until(b'\n', &mut line);
+        match read {
+            Ok(_) => return Ok(finished(line, max)),
+            Err(e) if !no_line_yet(&e) => return Err(e),
+            Err(_) if stopping.load(Ordering::SeqCst) => return Ok(Line::End),
+            Err(_) => {} // what arrived so far stays in `line`
         }
     }
+}
+
+/// What `read_until` left in `line`: nothing at the end of the stream, a line with
+/// its newline, the last line without one, or `max` + 1 bytes and no newline.
+fn finished(line: Vec<u8>, max: usize) -> Line {
+    if line.is_empty() {
+        Line::End // the client closed the connection
+    } else if line.len() > max && !line.ends_with(b"\n") {
+        Line::TooLong
+    } else {
+        Line::Text(line)
+    }
+}
+
+/// Whether a failed read only means that no whole line came yet: it waited a TICK
+/// (`WouldBlock` on Unix, `TimedOut` on Windows), or a signal interrupted it.
+fn no_line_yet(error: &io::Error) -> bool {
+    use ErrorKind::{Interrupted, TimedOut, WouldBlock};
+    matches!(error.kind(), WouldBlock | TimedOut | Interrupted)
 }
 
 /// The name a client asked for, trimmed and shortened, or one made from its port.
