@@ -13,13 +13,14 @@ use std::time::Duration;
 
 fn exercises() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Each exercise is a folder; files beside them (rustfmt.toml) are not exercises.
     let mut names: Vec<String> = fs::read_dir(root.join("exercises"))
         .expect("an exercises folder")
-        .map(|e| {
-            e.expect("readable")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
+        .map(|e| e.expect("readable").path())
+        .filter(|path| path.is_dir())
+        .map(|path| {
+            let name = path.file_name().expect("a folder name");
+            name.to_string_lossy().into_owned()
         })
         .collect();
     names.sort();

@@ -21,7 +21,8 @@ fn bank(threads: u64, transfers: u64) -> String {
     let args = ["--threads", &threads, "--transfers", &transfers];
     // What the program prints is read while it runs, so even one that prints a lot
     // finishes: only a program that is stuck runs out of time.
-    let Some(finished) = testkit::run_with_limit(program(), &args, b"", LIMIT) else {
+    let Some(finished) = testkit::run_with_limit(program(), &args, b"", LIMIT)
+    else {
         panic!(
             "`bank {}` did not finish within {LIMIT:?}. Are two threads each holding one \
              account's lock and waiting for the other's? (See the hints.)",
@@ -52,7 +53,8 @@ fn every_transfer_is_made_or_declined() {
     let output = bank(4, 5_000);
     let line = output.lines().next().unwrap_or_default();
     assert!(
-        line.starts_with("4 threads made 20000 transfers (") && line.ends_with(" declined)"),
+        line.starts_with("4 threads made 20000 transfers (")
+            && line.ends_with(" declined)"),
         "the first line must be `4 threads made 20000 transfers (N declined)`, \
          not `{line}`"
     );

@@ -113,7 +113,12 @@ fn run() -> Result<()> {
 
 /// Adds a new connection to `connections`, or, when there are `max` already, tells
 /// the client so and returns `false`.
-fn register(connections: &Connections, stream: &TcpStream, peer: SocketAddr, max: usize) -> bool {
+fn register(
+    connections: &Connections,
+    stream: &TcpStream,
+    peer: SocketAddr,
+    max: usize,
+) -> bool {
     let mut open = connections.lock().expect("no thread panics");
     if open.len() >= max {
         drop(open);
@@ -140,7 +145,9 @@ fn close_all_after_grace(connections: &Connections) {
     let left = connections.lock().expect("no thread panics").len();
     println!("stopping: waiting for {left} connection(s) to finish");
     let deadline = Instant::now() + GRACE;
-    while Instant::now() < deadline && !connections.lock().expect("no thread panics").is_empty() {
+    while Instant::now() < deadline
+        && !connections.lock().expect("no thread panics").is_empty()
+    {
         thread::sleep(TICK);
     }
     for stream in connections.lock().expect("no thread panics").values() {
@@ -277,7 +284,9 @@ fn deliver(room: &Room, mut to: Vec<SocketAddr>, message: &[u8]) {
             return;
         }
         if Instant::now() >= deadline {
-            for (addr, member) in members.iter().filter(|(addr, _)| to.contains(addr)) {
+            for (addr, member) in
+                members.iter().filter(|(addr, _)| to.contains(addr))
+            {
                 println!(
                     "{addr} ({}) is too slow to keep up; disconnecting",
                     member.name
@@ -396,9 +405,9 @@ impl Config {
                 let value = args
                     .next()
                     .with_context(|| format!("{option} needs a number"))?;
-                value
-                    .parse()
-                    .with_context(|| format!("{option} takes a whole number, not `{value}`"))
+                value.parse().with_context(|| {
+                    format!("{option} takes a whole number, not `{value}`")
+                })
             };
             match arg.as_str() {
                 "--max-connections" => config.max_connections = number(&arg)?,

@@ -135,7 +135,9 @@ fn msg_to_nobody_gets_an_error() {
 fn an_unknown_command_gets_an_error() {
     let (_server, mut alice, _bob) = alice_and_bob();
     alice.say("/dance");
-    alice.expect("* error: unknown command /dance; try /nick NAME, /who or /msg NAME text");
+    alice.expect(
+        "* error: unknown command /dance; try /nick NAME, /who or /msg NAME text",
+    );
 }
 
 #[test]

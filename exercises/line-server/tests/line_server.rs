@@ -43,7 +43,9 @@ fn reply(client: &mut BufReader<TcpStream>, sent: &[u8]) -> String {
     let mut line = String::new();
     let sent = String::from_utf8_lossy(sent);
     match client.read_line(&mut line) {
-        Ok(0) => panic!("the server closed the connection instead of answering {sent:?}"),
+        Ok(0) => {
+            panic!("the server closed the connection instead of answering {sent:?}")
+        }
         Ok(_) if line.ends_with('\n') => line.trim_end_matches('\n').to_string(),
         Ok(_) => panic!("the reply to {sent:?} must end with a newline: {line:?}"),
         Err(e) => panic!("no reply to {sent:?} within 5 s: {e}"),
@@ -88,7 +90,9 @@ fn time_is_the_current_unix_time() {
     let seconds: u64 = answer
         .strip_prefix("NOW ")
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("TIME must get `NOW <seconds since 1970>`, not {answer:?}"));
+        .unwrap_or_else(|| {
+            panic!("TIME must get `NOW <seconds since 1970>`, not {answer:?}")
+        });
     assert!(
         seconds.abs_diff(now.as_secs()) <= 5,
         "TIME said {seconds}, but it is {} now",
@@ -107,7 +111,9 @@ fn an_unknown_command_gets_a_clear_error() {
         let answer = ask(&mut client, line.as_bytes());
         assert_eq!(
             answer,
-            format!("ERR unknown command `{command}`; try PING, TIME, ECHO text or QUIT"),
+            format!(
+                "ERR unknown command `{command}`; try PING, TIME, ECHO text or QUIT"
+            ),
             "the error must name the command and list the ones that exist"
         );
     }

@@ -5,7 +5,8 @@ use anyhow::{Context, Result};
 
 fn main() -> Result<()> {
     let (path, addr) = options()?;
-    let file = std::fs::read(&path).with_context(|| format!("cannot read {path}"))?;
+    let file =
+        std::fs::read(&path).with_context(|| format!("cannot read {path}"))?;
     send_and_check(&file, &addr)?;
     println!("sent {} bytes, got them all back unchanged", file.len());
     Ok(())

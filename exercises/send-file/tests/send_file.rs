@@ -35,7 +35,8 @@ fn send_file(bytes: &[u8], addr: &str) -> Outcome {
     // What the program prints is read while it runs, so even one that prints a lot
     // finishes: only a program that is stuck runs out of time.
     let args = [path, "--addr", addr];
-    let Some(finished) = testkit::run_with_limit(program(), &args, b"", LIMIT) else {
+    let Some(finished) = testkit::run_with_limit(program(), &args, b"", LIMIT)
+    else {
         panic!(
             "sending {} bytes did not finish within {LIMIT:?}. Does it write the whole \
              file before it reads the echo? (See hint 1.)",

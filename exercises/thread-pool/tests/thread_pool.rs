@@ -35,7 +35,8 @@ fn jobs_done(stdout: &str) -> Vec<(u64, String)> {
 fn every_job_runs_exactly_once() {
     let (ok, stdout, stderr) = thread_pool(&["--workers", "3", "--jobs", "20"]);
     assert!(ok, "`thread-pool --workers 3 --jobs 20` failed:\n{stderr}");
-    let mut jobs: Vec<u64> = jobs_done(&stdout).into_iter().map(|(job, _)| job).collect();
+    let mut jobs: Vec<u64> =
+        jobs_done(&stdout).into_iter().map(|(job, _)| job).collect();
     jobs.sort();
     assert_eq!(
         jobs,
@@ -48,7 +49,8 @@ fn every_job_runs_exactly_once() {
 fn the_workers_are_named_and_no_more_than_asked() {
     let (ok, stdout, stderr) = thread_pool(&["--workers", "3", "--jobs", "30"]);
     assert!(ok, "{stderr}");
-    let workers: BTreeSet<String> = jobs_done(&stdout).into_iter().map(|(_, w)| w).collect();
+    let workers: BTreeSet<String> =
+        jobs_done(&stdout).into_iter().map(|(_, w)| w).collect();
     let allowed: BTreeSet<String> = (1..=3).map(|i| format!("worker-{i}")).collect();
     assert!(
         !workers.is_empty() && workers.is_subset(&allowed),
@@ -73,7 +75,8 @@ fn one_worker_runs_the_jobs_in_order() {
     let (ok, stdout, stderr) = thread_pool(&["--workers", "1", "--jobs", "8"]);
     assert!(ok, "{stderr}");
     let done = jobs_done(&stdout);
-    let expected: Vec<(u64, String)> = (0..8).map(|i| (i, "worker-1".to_string())).collect();
+    let expected: Vec<(u64, String)> =
+        (0..8).map(|i| (i, "worker-1".to_string())).collect();
     assert_eq!(
         done, expected,
         "one worker takes the jobs first in, first out"
@@ -82,12 +85,14 @@ fn one_worker_runs_the_jobs_in_order() {
 
 #[test]
 fn a_job_that_panics_does_not_stop_the_pool() {
-    let (ok, stdout, stderr) = thread_pool(&["--workers", "2", "--jobs", "6", "--panic-job", "3"]);
+    let (ok, stdout, stderr) =
+        thread_pool(&["--workers", "2", "--jobs", "6", "--panic-job", "3"]);
     assert!(
         ok,
         "a panicking job must not make the program fail:\n{stderr}"
     );
-    let mut jobs: Vec<u64> = jobs_done(&stdout).into_iter().map(|(job, _)| job).collect();
+    let mut jobs: Vec<u64> =
+        jobs_done(&stdout).into_iter().map(|(job, _)| job).collect();
     jobs.sort();
     assert_eq!(
         jobs,

@@ -4,7 +4,8 @@ use anyhow::{Context, Result, bail};
 
 fn main() -> Result<()> {
     let (path, threads) = options()?;
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {path}"))?;
+    let bytes =
+        std::fs::read(&path).with_context(|| format!("cannot read {path}"))?;
     println!("words: {}", count_words(&bytes, threads));
     Ok(())
 }
@@ -42,9 +43,9 @@ fn options() -> Result<(String, usize)> {
     while let Some(arg) = args.next() {
         if arg == "--threads" {
             let value = args.next().context("--threads needs a number")?;
-            threads = value
-                .parse()
-                .with_context(|| format!("--threads takes a number, not `{value}`"))?;
+            threads = value.parse().with_context(|| {
+                format!("--threads takes a number, not `{value}`")
+            })?;
             if threads == 0 {
                 bail!("--threads must be at least 1");
             }

@@ -102,7 +102,9 @@ fn run(bank: &Bank, threads: usize, transfers: u64) -> Outcome {
                     let mut declined = 0;
                     for _ in 0..transfers {
                         let from = random.below(ACCOUNTS as u64) as usize;
-                        let to = (from + 1 + random.below(ACCOUNTS as u64 - 1) as usize) % ACCOUNTS;
+                        let to =
+                            (from + 1 + random.below(ACCOUNTS as u64 - 1) as usize)
+                                % ACCOUNTS;
                         if !bank.transfer(from, to, 1 + random.below(200)) {
                             declined += 1;
                         }

@@ -95,7 +95,9 @@ fn respond(line: &[u8]) -> Reply {
                 .unwrap_or_default();
             reply(format!("NOW {}", now.as_secs()))
         }
-        "ECHO" if rest.is_empty() => reply("ERR ECHO needs text, as in `ECHO hello`".into()),
+        "ECHO" if rest.is_empty() => {
+            reply("ERR ECHO needs text, as in `ECHO hello`".into())
+        }
         "ECHO" => reply(rest.into()),
         "QUIT" => Reply {
             text: "BYE".into(),

@@ -5,8 +5,10 @@ use anyhow::{Context, Result, bail};
 
 fn main() -> Result<()> {
     let path = std::env::args().nth(1).context("usage: percentiles FILE")?;
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
-    let mut latencies = read_latencies(&text).with_context(|| format!("in {path}"))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {path}"))?;
+    let mut latencies =
+        read_latencies(&text).with_context(|| format!("in {path}"))?;
     latencies.sort_unstable();
     println!("count {}", latencies.len());
     println!("mean  {} µs", mean(&latencies));
@@ -25,9 +27,9 @@ fn read_latencies(text: &str) -> Result<Vec<u64>> {
         if line.is_empty() {
             continue;
         }
-        let value = line
-            .parse()
-            .with_context(|| format!("line {} is not a whole number: `{line}`", i + 1))?;
+        let value = line.parse().with_context(|| {
+            format!("line {} is not a whole number: `{line}`", i + 1)
+        })?;
         latencies.push(value);
     }
     if latencies.is_empty() {

@@ -8,7 +8,8 @@ use std::thread;
 
 fn main() -> Result<()> {
     let (path, addr) = options()?;
-    let file = std::fs::read(&path).with_context(|| format!("cannot read {path}"))?;
+    let file =
+        std::fs::read(&path).with_context(|| format!("cannot read {path}"))?;
     send_and_check(&file, &addr)?;
     println!("sent {} bytes, got them all back unchanged", file.len());
     Ok(())
@@ -16,8 +17,9 @@ fn main() -> Result<()> {
 
 /// Sends `file` to the echo server at `addr`, reads the echo and compares.
 fn send_and_check(file: &[u8], addr: &str) -> Result<()> {
-    let mut stream = TcpStream::connect(addr)
-        .with_context(|| format!("cannot connect to {addr}; is the echo server running?"))?;
+    let mut stream = TcpStream::connect(addr).with_context(|| {
+        format!("cannot connect to {addr}; is the echo server running?")
+    })?;
     let mut reader = stream.try_clone()?;
     // Read while writing: the server echoes as it reads, and if nobody took the echo,
     // its buffers and ours would fill and both sides would wait forever.

@@ -108,7 +108,9 @@ fn options() -> Result<(usize, u64, Option<u64>)> {
             "--workers" => workers = number as usize,
             "--jobs" => jobs = number,
             "--panic-job" => panic_job = Some(number),
-            _ => bail!("usage: thread-pool [--workers N] [--jobs N] [--panic-job I]"),
+            _ => {
+                bail!("usage: thread-pool [--workers N] [--jobs N] [--panic-job I]")
+            }
         }
     }
     Ok((workers, jobs, panic_job))
