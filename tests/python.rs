@@ -70,8 +70,9 @@ fn stdout(finished: &Finished) -> String {
 /// A port nothing listens on: the operating system's pick, free again once the
 /// listener that got it is closed.
 fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("an address").port()
+    // Not TcpListener::bind: it sets SO_REUSEADDR, so its port may still have
+    // connections in TIME_WAIT from an earlier run, and Python's bind would fail.
+    testkit::free_port_without_reuse()
 }
 
 /// Connects to `127.0.0.1:port`, trying again while the connection is refused: the

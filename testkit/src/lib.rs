@@ -667,3 +667,16 @@ pub fn check_connection_cap(program: &Path) {
     exchange(&mut fourth, 4, 1);
     exchange(&mut first, 5, 1);
 }
+
+/// A free port on 127.0.0.1 that a program which does not set `SO_REUSEADDR` (a Python
+/// server's plain `bind`, for one) can bind. The kernel picks it for a socket without that
+/// option, so no earlier connection lingers on it in TIME_WAIT, which a port picked by
+/// `TcpListener::bind` (it sets the option) may have after a previous test run.
+pub fn free_port_without_reuse() -> u16 {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+    let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    socket.bind(&any.into()).expect("a free port");
+    let bound = socket.local_addr().expect("an address");
+    bound.as_socket().expect("an IP address").port()
+}
