@@ -10,11 +10,10 @@
 //! only the processes it started, by their handles.
 
 use regex::Regex;
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 use testkit::{Finished, LIMIT, Server, read_n};
@@ -110,118 +109,16 @@ fn run_client_when_listening(python: &Path, port: u16) -> Finished {
 
 /// The post's server, started as `python3 -u python/echo_server.py PORT`. `-u` makes its
 /// prints reach the test at once, as they reach a terminal (into a pipe, Python would
-/// keep them until it exits). It is stopped when the value is dropped.
-struct PythonServer {
-    child: Child,
-    port: u16,
-    lines: Receiver<String>,
-    log: Vec<String>,
-    stderr: Option<thread::JoinHandle<String>>,
-}
-
-impl PythonServer {
-    fn start(python: &Path, port: u16) -> PythonServer {
-        let mut child = Command::new(python)
-            .arg("-u")
-            .arg(python_file("echo_server.py"))
-            .arg(port.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python3 starts");
-        let (tx, lines) = mpsc::channel();
-        let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        thread::spawn(move || {
-            for line in stdout.lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut from = child.stderr.take().expect("piped stderr");
-        let stderr = thread::spawn(move || {
-            let mut all = Vec::new();
-            let _ = from.read_to_end(&mut all);
-            String::from_utf8_lossy(&all).into_owned()
-        });
-        PythonServer {
-            child,
-            port,
-            lines,
-            log: Vec::new(),
-            stderr: Some(stderr),
-        }
-    }
-
-    /// Waits (at most [`LIMIT`]) for the next line of its output that contains
-    /// `needle`, and returns it.
-    fn wait_for_line(&mut self, needle: &str) -> String {
-        let deadline = Instant::now() + LIMIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.log.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => panic!(
-                    "the Python server printed no line with `{needle}` within {LIMIT:?}:\n{}",
-                    self.log.join("\n")
-                ),
-                Err(RecvTimeoutError::Disconnected) => panic!(
-                    "the Python server exited before printing `{needle}`:\n{}\n{}",
-                    self.log.join("\n"),
-                    self.stderr()
-                ),
-            }
-        }
-    }
-
-    /// Waits (at most [`LIMIT`]) for it to exit, and reads the rest of its output.
-    fn wait_for_exit(&mut self) -> ExitStatus {
-        let status = testkit::wait_at_most(&mut self.child, LIMIT)
-            .expect("the Python server exits within the time limit");
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(1)) {
-            self.log.push(line);
-        }
-        status
-    }
-
-    /// Everything it wrote to stderr; call it once it has exited (or been stopped).
-    fn stderr(&mut self) -> String {
-        if self.child.try_wait().ok().flatten().is_none() {
-            return String::from("(still running)");
-        }
-        self.stderr
-            .take()
-            .map(|reader| reader.join().expect("stderr reader"))
-            .unwrap_or_default()
-    }
-
-    /// Sends it SIGINT, as Ctrl-C in its terminal does: this process only, by its id.
-    fn interrupt(&self) {
-        let status = Command::new("kill")
-            .args(["-s", "INT", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "cannot send SIGINT to the Python server");
-    }
-
-    /// Its output so far, one line each, as the chapter shows it.
-    fn log_text(&self) -> String {
-        self.log.iter().map(|line| format!("{line}\n")).collect()
-    }
-}
-
-impl Drop for PythonServer {
-    fn drop(&mut self) {
-        // Only this test's own child, by its handle.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// keep them until it exits). It prints no address, so it is started at one; it is
+/// stopped when the value is dropped.
+fn python_server(python: &Path) -> Server {
+    let port = free_port();
+    let mut command = Command::new(python);
+    command
+        .arg("-u")
+        .arg(python_file("echo_server.py"))
+        .arg(port.to_string());
+    Server::start_at(command, SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
 /// For [`testkit::shown_output`]: Python prints addresses as `('127.0.0.1', 50312)`,
@@ -350,8 +247,8 @@ fn shown_output_of_the_python_server_and_client() {
     let Some(python) = python("shown_output_of_the_python_server_and_client") else {
         return;
     };
-    let mut server = PythonServer::start(&python, free_port());
-    let client = run_client_when_listening(&python, server.port);
+    let mut server = python_server(&python);
+    let client = run_client_when_listening(&python, server.addr.port());
     assert!(client.status.success(), "{client:?}");
     assert_eq!(stdout(&client), "Received: Hello, server!\n");
     server.wait_for_line("Connected by ('127.0.0.1', ");
@@ -368,7 +265,11 @@ fn shown_output_of_the_python_server_and_client() {
     );
 
     // It serves forever, one client after another.
-    let again = run_python(&python, "echo_client.py", &[&server.port.to_string()]);
+    let again = run_python(
+        &python,
+        "echo_client.py",
+        &[&server.addr.port().to_string()],
+    );
     assert_eq!(stdout(&again), "Received: Hello, server!\n");
 }
 
@@ -409,10 +310,10 @@ fn the_rust_client_talks_to_the_python_server() {
     let Some(python) = python("the_rust_client_talks_to_the_python_server") else {
         return;
     };
-    let mut server = PythonServer::start(&python, free_port());
-    drop(connect_when_listening(server.port)); // a client that leaves at once
+    let mut server = python_server(&python);
+    drop(connect_when_listening(server.addr.port())); // a client that leaves at once
     server.wait_for_line("Connected by");
-    let addr = format!("127.0.0.1:{}", server.port);
+    let addr = format!("127.0.0.1:{}", server.addr.port());
     let client = testkit::run(&testkit::binary("first-echo-client"), &[&addr], b"");
     assert!(client.status.success(), "{client:?}");
     assert_eq!(client.stdout_text(), "Received: Hello, server!\n");
@@ -457,12 +358,14 @@ fn shown_output_of_the_python_server_ending_on_a_split_character() {
     else {
         return;
     };
-    let mut server = PythonServer::start(&python, free_port());
-    let mut client = connect_when_listening(server.port);
+    let mut server = python_server(&python);
+    let mut client = connect_when_listening(server.addr.port());
     server.wait_for_line("Connected by");
     let hello = "안녕".as_bytes();
     client.write_all(&hello[..4]).expect("the server takes it");
-    let status = server.wait_for_exit();
+    let status = server
+        .wait_for_exit(LIMIT)
+        .expect("the Python server exits within the time limit");
     assert!(!status.success(), "{status:?}");
     // The rest arrives too late: nobody reads it.
     let _ = client.write_all(&hello[4..]);
@@ -474,28 +377,17 @@ fn shown_output_of_the_python_server_ending_on_a_split_character() {
         "{stderr}"
     );
     assert!(
-        !server.log.iter().any(|line| line.starts_with("Received")),
+        !server.log().iter().any(|line| line.starts_with("Received")),
         "{:?}",
-        server.log
+        server.log()
     );
     // The server is gone: nothing listens on its port any more.
-    let refused = TcpStream::connect(("127.0.0.1", server.port))
+    let refused = TcpStream::connect(("127.0.0.1", server.addr.port()))
         .expect_err("nothing listens after the crash");
     assert_eq!(refused.kind(), ErrorKind::ConnectionRefused, "{refused}");
 
     let shown = server.log_text() + &relative_paths(&stderr);
     testkit::shown_output(&python_file("output-split.txt"), &shown, unindented);
-}
-
-/// Whether a connection on local port `port` is in TIME_WAIT (Linux: `/proc/net/tcp`,
-/// where the local address is `HEXIP:HEXPORT` and state 06 is TIME_WAIT).
-fn time_wait_on(port: u16) -> bool {
-    let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp");
-    let local = format!(":{port:04X}");
-    table.lines().skip(1).any(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        fields.len() > 3 && fields[1].ends_with(&local) && fields[3] == "06"
-    })
 }
 
 /// Ctrl-C stops the post's server while a client is connected. The server's side of
@@ -512,13 +404,15 @@ fn shown_output_of_the_python_server_unable_to_listen_again_at_once() {
     else {
         return;
     };
-    let mut server = PythonServer::start(&python, free_port());
-    let mut client = connect_when_listening(server.port);
+    let mut server = python_server(&python);
+    let mut client = connect_when_listening(server.addr.port());
     client.write_all(b"hi").expect("the server takes it");
     assert_eq!(read_n(&mut client, 2), b"hi");
     server.wait_for_line("Received: hi");
     server.interrupt();
-    server.wait_for_exit();
+    server
+        .wait_for_exit(LIMIT)
+        .expect("the Python server exits within the time limit");
     assert!(
         server.stderr().trim_end().ends_with("KeyboardInterrupt"),
         "SIGINT ends the Python server"
@@ -526,12 +420,8 @@ fn shown_output_of_the_python_server_unable_to_listen_again_at_once() {
     // The server's side closed first; the client reads the end and closes too.
     assert_eq!(testkit::read_to_end(&mut client), b"");
     drop(client);
-    let port = server.port;
-    let deadline = Instant::now() + LIMIT;
-    while !time_wait_on(port) {
-        assert!(Instant::now() < deadline, "no TIME_WAIT on port {port}");
-        thread::sleep(Duration::from_millis(10));
-    }
+    let port = server.addr.port();
+    testkit::wait_for_time_wait(port);
 
     let script = python_file("echo_server.py");
     let args = [script.to_str().expect("a UTF-8 path"), &port.to_string()];
@@ -545,7 +435,7 @@ fn shown_output_of_the_python_server_unable_to_listen_again_at_once() {
         again.stderr
     );
     assert!(
-        time_wait_on(port),
+        testkit::in_time_wait(port),
         "the old connection is still in TIME_WAIT"
     );
     testkit::shown_output(

@@ -207,19 +207,43 @@ pub struct Server {
     lines: Receiver<String>,
     log: Vec<String>,
     stderr: Arc<Mutex<String>>,
+    stderr_reader: thread::JoinHandle<()>,
 }
 
 impl Server {
     /// Starts `program` with `args` and reads the address from its first line,
     /// `listening on ADDRESS` (and maybe more words).
     pub fn start(program: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(program)
-            .args(args)
+        let mut command = Command::new(program);
+        command.args(args);
+        let mut server = Server::spawn(command);
+        let first = server.wait_for_line("listening on ");
+        server.addr = first
+            .trim_start_matches("listening on ")
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .parse()
+            .unwrap_or_else(|e| panic!("first line `{first}` has no address: {e}"));
+        server
+    }
+
+    /// Starts `command`, a server that will listen on `addr` but does not say so (the
+    /// Python post's server, for one). Connections are refused until it listens.
+    pub fn start_at(command: Command, addr: SocketAddr) -> Server {
+        let mut server = Server::spawn(command);
+        server.addr = addr;
+        server
+    }
+
+    /// Starts `command` with its output read line by line and its errors collected.
+    fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
         let (tx, lines) = mpsc::channel();
         let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
         thread::spawn(move || {
@@ -232,7 +256,7 @@ impl Server {
         let stderr = Arc::new(Mutex::new(String::new()));
         let mut from = child.stderr.take().expect("piped stderr");
         let to = Arc::clone(&stderr);
-        thread::spawn(move || {
+        let stderr_reader = thread::spawn(move || {
             let mut buf = [0; 1024];
             while let Ok(n @ 1..) = from.read(&mut buf) {
                 to.lock()
@@ -240,22 +264,14 @@ impl Server {
                     .push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
-        let mut server = Server {
+        Server {
             child,
             addr: "0.0.0.0:0".parse().expect("an address"),
             lines,
             log: Vec::new(),
             stderr,
-        };
-        let first = server.wait_for_line("listening on ");
-        server.addr = first
-            .trim_start_matches("listening on ")
-            .split(' ')
-            .next()
-            .unwrap_or_default()
-            .parse()
-            .unwrap_or_else(|e| panic!("first line `{first}` has no address: {e}"));
-        server
+            stderr_reader,
+        }
     }
 
     /// Connects a client, with [`LIMIT`] as its read and write timeout.
@@ -296,6 +312,11 @@ impl Server {
     /// Every line the server has printed so far that a test has read.
     pub fn log(&self) -> &[String] {
         &self.log
+    }
+
+    /// The same lines as one text, each ending in a newline, as a terminal shows them.
+    pub fn log_text(&self) -> String {
+        self.log.iter().map(|line| format!("{line}\n")).collect()
     }
 
     pub fn stderr(&self) -> String {
@@ -358,12 +379,17 @@ impl Server {
         }))
     }
 
-    /// Waits at most `limit` for the server to exit, then reads the rest of its log.
-    /// Returns `None` (after killing it) if it did not exit in time.
+    /// Waits at most `limit` for the server to exit, then reads the rest of its log and
+    /// stderr. Returns `None` (after killing it) if it did not exit in time.
     pub fn wait_for_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
         let status = wait_at_most(&mut self.child, limit);
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(1)) {
             self.log.push(line);
+        }
+        // And the last of its stderr, which arrives when the pipe closes.
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !self.stderr_reader.is_finished() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
         }
         status
     }
@@ -679,4 +705,42 @@ pub fn free_port_without_reuse() -> u16 {
     socket.bind(&any.into()).expect("a free port");
     let bound = socket.local_addr().expect("an address");
     bound.as_socket().expect("an IP address").port()
+}
+
+/// Whether a connection whose local port is `port` is in TIME_WAIT, from Linux's
+/// `/proc/net/tcp` (the local address is `HEXIP:HEXPORT`; state 06 is TIME_WAIT).
+pub fn in_time_wait(port: u16) -> bool {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp");
+    let local = format!(":{port:04X}");
+    table.lines().skip(1).any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.len() > 3 && fields[1].ends_with(&local) && fields[3] == "06"
+    })
+}
+
+/// Waits (at most [`LIMIT`]) until a connection on local port `port` is in TIME_WAIT.
+pub fn wait_for_time_wait(port: u16) {
+    let deadline = Instant::now() + LIMIT;
+    while !in_time_wait(port) {
+        assert!(Instant::now() < deadline, "no TIME_WAIT on port {port}");
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Checks the output of a program in which one thread prints 1 to 10 and another a to
+/// j, a line each: both sequences whole and in order, whatever the interleaving, and
+/// nothing else (no torn or extra lines).
+pub fn check_numbers_and_letters(output: &str) {
+    let (numbers, letters): (Vec<&str>, Vec<&str>) =
+        output.lines().partition(|l| l.parse::<u32>().is_ok());
+    let expected_numbers: Vec<String> = (1..=10).map(|n| n.to_string()).collect();
+    let expected_letters: Vec<String> = ('a'..='j').map(|c| c.to_string()).collect();
+    assert_eq!(
+        numbers, expected_numbers,
+        "numbers missing or out of order in:\n{output}"
+    );
+    assert_eq!(
+        letters, expected_letters,
+        "letters missing, out of order, torn or extra lines in:\n{output}"
+    );
 }

@@ -38,11 +38,6 @@ fn shown_file(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
 }
 
-/// The server's log as the chapter shows it: every line a test has read, one a line.
-fn log_text(server: &Server) -> String {
-    server.log().join("\n") + "\n"
-}
-
 /// Waits (at most [`LIMIT`]) until the server's stderr has a line containing `needle`,
 /// and returns that line.
 fn wait_for_stderr(server: &Server, needle: &str) -> String {
@@ -223,7 +218,7 @@ fn shown_output_of_a_session() {
     server.wait_for_line("Connected by 127.0.0.1:");
     assert_eq!(server.wait_for_line("Received"), "Received: Hello, server!");
     let file = shown_file("output.txt");
-    testkit::shown_output(&file, &log_text(&server), testkit::any_ports);
+    testkit::shown_output(&file, &server.log_text(), testkit::any_ports);
 }
 
 /// 안녕 is six bytes in UTF-8, three for each syllable. A client sends the first four,
@@ -251,18 +246,7 @@ fn shown_output_of_a_character_split_across_two_reads() {
     server.wait_for_line(&format!("Connected by {}", local(&next)));
     server.wait_for_line("Received");
     let file = shown_file("output-split.txt");
-    testkit::shown_output(&file, &log_text(&server), testkit::any_ports);
-}
-
-/// Whether a connection on local port `port` is in TIME_WAIT (Linux: `/proc/net/tcp`,
-/// where the local address is `HEXIP:HEXPORT` and state 06 is TIME_WAIT).
-fn time_wait_on(port: u16) -> bool {
-    let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp");
-    let local = format!(":{port:04X}");
-    table.lines().skip(1).any(|line| {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        fields.len() > 3 && fields[1].ends_with(&local) && fields[3] == "06"
-    })
+    testkit::shown_output(&file, &server.log_text(), testkit::any_ports);
 }
 
 /// Ctrl-C while a client is connected: the server's side of that connection closes
@@ -285,16 +269,12 @@ fn shown_output_of_a_restart_while_a_connection_is_in_time_wait() {
     assert_eq!(testkit::read_to_end(&mut client), b"");
     drop(client);
     let port = server.addr.port();
-    let deadline = Instant::now() + LIMIT;
-    while !time_wait_on(port) {
-        assert!(Instant::now() < deadline, "no TIME_WAIT on port {port}");
-        thread::sleep(Duration::from_millis(10));
-    }
+    testkit::wait_for_time_wait(port);
 
     let mut again = Server::start(program(), &[&server.addr.to_string()]);
     assert_eq!(again.addr, server.addr);
     assert!(
-        time_wait_on(port),
+        testkit::in_time_wait(port),
         "the old connection is still in TIME_WAIT"
     );
     let mut client = again.connect();
