@@ -4,7 +4,9 @@
 use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{
+    IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream,
+};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -68,9 +70,10 @@ fn run() -> Result<()> {
 
     let stopping = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stopping);
+    let wake = wake_addr(addr);
     ctrlc::set_handler(move || {
         flag.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(addr); // wake the accept loop
+        let _ = TcpStream::connect(wake); // wake the accept loop
     })
     .context("cannot install the Ctrl-C handler")?;
 
@@ -109,6 +112,20 @@ fn run() -> Result<()> {
     }); // the scope joins every connection thread before it returns
     println!("stopped");
     Ok(())
+}
+
+/// Where to connect to wake the accept loop: the listener's own address, or loopback
+/// when it listens on every address (`0.0.0.0` or `[::]`), which Windows cannot
+/// connect to.
+fn wake_addr(mut addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        let loopback: IpAddr = match addr {
+            SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+        };
+        addr.set_ip(loopback);
+    }
+    addr
 }
 
 /// Adds a new connection to `connections`, or, when there are `max` already, tells

@@ -5,7 +5,9 @@
 use anyhow::{Context, Result, anyhow, bail};
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{
+    IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream,
+};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -69,9 +71,10 @@ fn run() -> Result<()> {
 
     let stopping = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stopping);
+    let wake = wake_addr(addr);
     ctrlc::set_handler(move || {
         flag.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(addr); // wake the accept loop
+        let _ = TcpStream::connect(wake); // wake the accept loop
     })
     .context("cannot install the Ctrl-C handler")?;
 
@@ -110,6 +113,20 @@ fn run() -> Result<()> {
     }); // the scope joins every connection thread before it returns
     println!("stopped");
     Ok(())
+}
+
+/// Where to connect to wake the accept loop: the listener's own address, or loopback
+/// when it listens on every address (`0.0.0.0` or `[::]`), which Windows cannot
+/// connect to.
+fn wake_addr(mut addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        let loopback: IpAddr = match addr {
+            SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+        };
+        addr.set_ip(loopback);
+    }
+    addr
 }
 
 /// Adds a new connection to `connections`, or, when there are `max` already, tells
@@ -412,5 +429,20 @@ impl Config {
             }
         }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wake_addr;
+
+    #[test]
+    fn a_server_on_every_address_is_woken_through_loopback() {
+        let wake =
+            |addr: &str| wake_addr(addr.parse().expect("an address")).to_string();
+        assert_eq!(wake("0.0.0.0:12345"), "127.0.0.1:12345");
+        assert_eq!(wake("[::]:12345"), "[::1]:12345");
+        assert_eq!(wake("127.0.0.1:12345"), "127.0.0.1:12345");
+        assert_eq!(wake("192.0.2.7:12345"), "192.0.2.7:12345");
     }
 }
