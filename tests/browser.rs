@@ -124,14 +124,9 @@ const PAGE_FACTS: &str = r##"({
         (e) => e.getAttribute("aria-label") || e.title),
 })"##;
 
-/// The English labels a Korean page may keep: the switcher to the English edition, and the
-/// buttons mdBook's script adds to code blocks (it tells them apart by these titles).
-const ENGLISH_LABELS: [&str; 4] = [
-    "English",
-    "Copy to clipboard",
-    "Show hidden lines",
-    "Hide lines",
-];
+/// The English label a Korean page may keep: the switcher to the English edition. The
+/// buttons mdBook's script adds to code blocks get Korean ones from theme/code-buttons.js.
+const ENGLISH_LABELS: [&str; 1] = ["English"];
 
 #[test]
 fn every_page_of_both_editions_loads_cleanly_and_every_link_and_anchor_resolves() {
@@ -286,6 +281,146 @@ fn the_language_switcher_opens_the_same_chapter_at_the_same_heading() {
             json!(format!("/{to}/index.html")),
             "the landing page after choosing {to}"
         );
+        assert_no_problems(&mut browser);
+    }
+}
+
+/// The first code block on the page with hidden lines (`# ` lines in a Rust listing), as a
+/// reader finds it: its buttons' labels, as [title, aria-label] (what a hovering mouse
+/// shows and what a screen reader says), the copy button's tooltip if it shows, and whether
+/// the hidden lines are shown.
+const HIDDEN_LINES_BLOCK: &str = r##"(() => {
+    const code = Array.from(document.querySelectorAll("main pre > code"))
+        .find((c) => c.querySelector(".boring"));
+    const eye = code.parentElement.querySelector(".buttons > button:not(.clip-button)");
+    const copy = code.parentElement.querySelector(".buttons > button.clip-button");
+    const tooltip = copy.querySelector(".tooltiptext");
+    return {
+        eye: [eye.title, eye.getAttribute("aria-label")],
+        copy: [copy.title, copy.getAttribute("aria-label")],
+        tooltip: getComputedStyle(tooltip).visibility === "visible" ? tooltip.textContent : "",
+        hiddenLinesShown: getComputedStyle(code.querySelector(".boring")).display !== "none",
+    };
+})()"##;
+
+/// Clicks a button of that code block with the mouse, as a reader does: moves onto it,
+/// waits until it shows (mdBook shows the buttons only while the mouse is over the block,
+/// fading them in), presses and releases. `which` is "eye" (show or hide the hidden lines)
+/// or "copy". A click on the eye lands on its icon, inside the button, as most do.
+fn click_code_button(browser: &mut Browser, which: &str) {
+    let button = format!(
+        r##"Array.from(document.querySelectorAll("main pre > code"))
+            .find((c) => c.querySelector(".boring"))
+            .parentElement.querySelector({})"##,
+        json!(if which == "eye" {
+            ".buttons > button:not(.clip-button)"
+        } else {
+            ".buttons > button.clip-button"
+        })
+    );
+    let at = browser
+        .eval(&format!(
+            r##"(() => {{
+            const button = {button};
+            button.closest("pre").scrollIntoView({{ block: "center" }});
+            const r = button.getBoundingClientRect();
+            return [r.left + r.width / 2, r.top + r.height / 2];
+        }})()"##
+        ))
+        .expect("the button's place");
+    let (x, y) = (at[0].as_f64().unwrap_or(0.0), at[1].as_f64().unwrap_or(0.0));
+    let mouse = |kind: &str| {
+        let mut event = json!({ "type": kind, "x": x, "y": y });
+        if kind != "mouseMoved" {
+            event["button"] = json!("left");
+            event["clickCount"] = json!(1);
+        }
+        event
+    };
+    browser
+        .call("Input.dispatchMouseEvent", mouse("mouseMoved"))
+        .unwrap_or_else(|e| panic!("move onto the {which} button: {e:#}"));
+    browser
+        .eval_until(&format!(
+            "{button}.contains(document.elementFromPoint({x}, {y}))"
+        ))
+        .unwrap_or_else(|e| panic!("the {which} button does not show under the mouse: {e:#}"));
+    for kind in ["mousePressed", "mouseReleased"] {
+        browser
+            .call("Input.dispatchMouseEvent", mouse(kind))
+            .unwrap_or_else(|e| panic!("{kind} on the {which} button: {e:#}"));
+    }
+}
+
+#[test]
+fn code_block_buttons_speak_the_editions_language_and_still_show_hidden_lines_and_copy() {
+    let Some((mut browser, site)) = start("code_block_buttons") else {
+        return;
+    };
+    // (edition, the eye's label while the lines are hidden, while they are shown, the copy
+    // button's label, its tooltip after a copy)
+    for (lang, show, hide, copy, copied) in [
+        (
+            "ko",
+            "숨긴 줄 보기",
+            "줄 다시 숨기기",
+            "클립보드로 복사",
+            "복사했습니다",
+        ),
+        (
+            "en",
+            "Show hidden lines",
+            "Hide lines",
+            "Copy to clipboard",
+            "Copied!",
+        ),
+    ] {
+        browser
+            .open(&format!("{}/{lang}/threads.html", site.origin))
+            .expect("chapter loads");
+        let block = |eye: &str, shown: bool, tooltip: &str| {
+            json!({ "eye": [eye, eye], "copy": [copy, copy], "tooltip": tooltip,
+                    "hiddenLinesShown": shown })
+        };
+        let state = browser.eval(HIDDEN_LINES_BLOCK).expect("the code block");
+        assert_eq!(state, block(show, false, ""), "{lang}: before any click");
+        // mdBook's eye button decides what a click does by its own title: each click must
+        // still show or hide the lines, and its label must say what the next one does.
+        // mdBook's script gives the eye the aria-label "undefined" when the click is on its
+        // icon (it copies the title of the click's target, the icon, which has none). The
+        // English edition keeps mdBook's script as it is: there only the title is checked.
+        let after_click = |browser: &mut Browser| {
+            let mut state = browser.eval(HIDDEN_LINES_BLOCK).expect("the code block");
+            if lang == "en" {
+                state["eye"][1] = state["eye"][0].clone();
+            }
+            state
+        };
+        for round in 1..=2 {
+            click_code_button(&mut browser, "eye");
+            let state = after_click(&mut browser);
+            assert_eq!(
+                state,
+                block(hide, true, ""),
+                "{lang}: eye click {}",
+                2 * round - 1
+            );
+            click_code_button(&mut browser, "eye");
+            let state = after_click(&mut browser);
+            assert_eq!(
+                state,
+                block(show, false, ""),
+                "{lang}: eye click {}",
+                2 * round
+            );
+        }
+        click_code_button(&mut browser, "copy");
+        let state = after_click(&mut browser);
+        assert_eq!(state, block(show, false, copied), "{lang}: after a copy");
+        if lang == "ko" {
+            let shot = screenshots().join("code-buttons-ko.png");
+            browser.screenshot(&shot).expect("screenshot");
+        }
         assert_no_problems(&mut browser);
     }
 }
