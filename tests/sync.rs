@@ -1,12 +1,13 @@
 //! The two editions stay in sync: the same table of contents, the same files, the same
-//! heading ids and the same code blocks and includes, in the same order.
+//! heading ids and the same code blocks and includes, in the same order; and under each
+//! heading id, the same numbers, inline code, links, list lengths and table shapes.
 
 use regex::Regex;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use xtask::EDITIONS;
-use xtask::blocks::{code_blocks, headings};
+use xtask::blocks::{Section, code_blocks, headings, sections};
 use xtask::mdbook_driver;
 
 /// Everything that must match between editions, with one-line reasons where it does not.
@@ -145,9 +146,84 @@ fn differences(root: &Path) -> Vec<String> {
                 includes(&e.content)
             ));
         }
+
+        problems.extend(prose_differences(&page, &k.content, &e.content));
     }
     problems
 }
+
+/// Where the prose of one section differs in what a machine can compare without reading:
+/// numbers (with their units), inline code and links as multisets, since a translation
+/// may put them in another order; list lengths and table shapes in order.
+fn prose_differences(page: &str, ko: &str, en: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let en_sections: BTreeMap<Option<String>, Section> = sections(en)
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    for k in sections(ko) {
+        let Some(e) = en_sections.get(&k.id) else {
+            continue; // already reported as a heading difference
+        };
+        let id = k.id.as_deref().unwrap_or("");
+        let at = format!("{page}#{id} (ko line {}, en line {})", k.line, e.line);
+        for (kind, ko_items, en_items) in [
+            ("numbers", &k.numbers, &e.numbers),
+            ("inline code", &k.code_spans, &e.code_spans),
+            ("links", &k.links, &e.links),
+        ] {
+            let (only_ko, only_en) = (
+                missing_from(ko_items, en_items, page, id, kind),
+                missing_from(en_items, ko_items, page, id, kind),
+            );
+            if !only_ko.is_empty() || !only_en.is_empty() {
+                problems.push(format!(
+                    "{at}: {kind} differ: only in ko {only_ko:?}, only in en {only_en:?}"
+                ));
+            }
+        }
+        if k.lists != e.lists {
+            problems.push(format!(
+                "{at}: list lengths differ: ko {:?}, en {:?}",
+                k.lists, e.lists
+            ));
+        }
+        if k.tables != e.tables {
+            problems.push(format!(
+                "{at}: table shapes (rows, columns) differ: ko {:?}, en {:?}",
+                k.tables, e.tables
+            ));
+        }
+    }
+    problems
+}
+
+/// What `these` holds more often than `those`, counting repeats, less what
+/// [`ALLOWED`] lets one edition have alone.
+fn missing_from(
+    these: &[String],
+    those: &[String],
+    page: &str,
+    id: &str,
+    kind: &str,
+) -> Vec<String> {
+    let mut left: Vec<&String> = those.iter().collect();
+    let mut out = Vec::new();
+    for item in these {
+        if let Some(i) = left.iter().position(|l| *l == item) {
+            left.swap_remove(i);
+        } else if !ALLOWED.contains(&(page, id, kind, item.as_str())) {
+            out.push(item.clone());
+        }
+    }
+    out
+}
+
+/// What one edition may have in a section and the other not: (page, heading id, kind,
+/// item), each with a comment saying why it cannot be written the same in both. Empty:
+/// so far every difference could be reworded away (digits in both editions or in neither,
+/// the same code spans), which keeps the check strict.
+const ALLOWED: &[(&str, &str, &str, &str)] = &[];
 
 #[test]
 fn editions_are_in_sync() {
@@ -230,6 +306,116 @@ fn a_heading_without_an_id_or_a_file_in_one_edition_is_caught() {
     );
     assert!(
         problems.contains("extra.md is in only one edition"),
+        "{problems}"
+    );
+}
+
+/// Whether `problems` has a line about section `at` (`page#id`) that ends with `what`; the
+/// line numbers in between change as the prose is edited.
+fn reported(problems: &str, at: &str, what: &str) -> bool {
+    problems
+        .lines()
+        .any(|line| line.starts_with(&format!("{at} (")) && line.ends_with(what))
+}
+
+#[test]
+fn a_changed_number_or_unit_is_caught() {
+    let book = copy_of_the_book();
+    edit(
+        &book.path().join("src/en/threads.md"),
+        "The total is 80,000 in every run",
+        "The total is 8,000 in every run",
+    );
+    edit(
+        &book.path().join("src/en/concurrent-servers.md"),
+        "(40 ms or more on Linux)",
+        "(40 s or more on Linux)",
+    );
+    let problems = differences(book.path()).join("\n");
+    assert!(
+        reported(
+            &problems,
+            "threads.md#arc-mutex",
+            r#"numbers differ: only in ko ["80000"], only in en ["8000"]"#
+        ),
+        "{problems}"
+    );
+    assert!(
+        reported(
+            &problems,
+            "concurrent-servers.md#nagle",
+            r#"numbers differ: only in ko ["40 ms"], only in en ["40 s"]"#
+        ),
+        "{problems}"
+    );
+}
+
+#[test]
+fn a_changed_inline_code_span_is_caught() {
+    let book = copy_of_the_book();
+    edit(
+        &book.path().join("src/en/threads.md"),
+        "`split_at_mut` splits an array",
+        "`split_at` splits an array",
+    );
+    let problems = differences(book.path()).join("\n");
+    assert!(
+        reported(
+            &problems,
+            "threads.md#scoped",
+            r#"inline code differ: only in ko ["split_at_mut"], only in en ["split_at"]"#
+        ),
+        "{problems}"
+    );
+}
+
+#[test]
+fn a_changed_link_is_caught() {
+    let book = copy_of_the_book();
+    edit(
+        &book.path().join("src/ko/introduction.md"),
+        "[시작하기 전에](before-you-start.md)",
+        "[시작하기 전에](glossary.md)",
+    );
+    let problems = differences(book.path()).join("\n");
+    assert!(
+        reported(
+            &problems,
+            "introduction.md#install",
+            r#"links differ: only in ko ["glossary.md"], only in en ["before-you-start.md"]"#
+        ),
+        "{problems}"
+    );
+}
+
+#[test]
+fn a_list_item_or_table_row_missing_from_one_edition_is_caught() {
+    let book = copy_of_the_book();
+    edit(
+        &book.path().join("src/en/measuring.md"),
+        "- any other **error**.\n",
+        "",
+    );
+    edit(
+        &book.path().join("src/en/sockets.md"),
+        "| `conn.close()` | the stream is closed when it is dropped |\n",
+        "",
+    );
+    let problems = differences(book.path()).join("\n");
+    assert!(
+        reported(
+            &problems,
+            "measuring.md#echo-bench",
+            r#"list lengths differ: ko [4], en [3]"#
+        ),
+        "{problems}"
+    );
+    assert!(
+        reported(
+            &problems,
+            "sockets.md#python-sockets",
+            r#"table shapes (rows, columns) differ: ko [(9, 2)], en [(8, 2)]"#
+        ),
         "{problems}"
     );
 }

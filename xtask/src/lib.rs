@@ -19,6 +19,7 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 
 pub mod blocks;
+pub mod comments;
 pub mod report;
 pub mod search;
 pub mod site;
@@ -58,8 +59,12 @@ pub fn load(root: &Path, edition: &Edition) -> Result<MDBook> {
     config.book.language = Some(edition.lang.to_owned());
     config.book.title = Some(edition.title.to_owned());
     config.book.description = Some(edition.description.to_owned());
-    strict(|| MDBook::load_with_config(root, config))
-        .with_context(|| format!("cannot load the {} edition", edition.lang))
+    let mut book = strict(|| MDBook::load_with_config(root, config))
+        .with_context(|| format!("cannot load the {} edition", edition.lang))?;
+    if edition.lang == "ko" {
+        book.with_preprocessor(comments::KoreanComments::new(root)?);
+    }
+    Ok(book)
 }
 
 /// The chapters of one edition after mdBook's preprocessors ran: includes are expanded,
@@ -411,7 +416,8 @@ const ON_SOME_PAGES: [&str; 2] = ["=\"Previous chapter\"", "=\"Next chapter\""];
 
 /// mdBook's buttons and keyboard help speak English in every book. The Korean edition gets
 /// its own words for the labels in the page (not for the code blocks' buttons, which
-/// mdBook's script makes and compares by their English titles), and both editions' help
+/// mdBook's script makes and compares by their English titles: theme/code-buttons.js
+/// gives those Korean labels in the browser), and both editions' help
 /// lists the search key of theme/search.js. `replaced` collects the English labels this
 /// page had, for the labels checked per edition.
 fn localize_chrome(

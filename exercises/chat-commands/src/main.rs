@@ -129,7 +129,8 @@ fn wake_addr(mut addr: SocketAddr) -> SocketAddr {
 }
 
 /// Adds a new connection to `connections`, or, when there are `max` already, tells
-/// the client so and returns `false`.
+/// the client so and returns `false`. The lock is held only for this bookkeeping,
+/// never while a thread waits for a client.
 fn register(
     connections: &Connections,
     stream: &TcpStream,
@@ -280,17 +281,18 @@ fn broadcast(room: &Room, from: SocketAddr, message: &[u8]) {
     deliver(room, to, message);
 }
 
-/// Queues `message` for each member in `to`. The lock is held only to put messages in
-/// outboxes, never while waiting. When an outbox is full, the sender waits outside the
-/// lock for room, so that no client can send faster than the others read. A member
-/// whose outbox stays full for SLOW_READER is too slow to keep up, and is
-/// disconnected instead of holding everyone else back.
+/// Queues `message` for each member in `to`. The lock is held only to put messages
+/// in outboxes, never while waiting. When an outbox is full, the sender waits
+/// outside the lock for room, so that no client can send faster than the others
+/// read. A member whose outbox stays full for SLOW_READER is too slow to keep up,
+/// and is disconnected instead of holding everyone else back.
 fn deliver(room: &Room, mut to: Vec<SocketAddr>, message: &[u8]) {
     let message: Arc<[u8]> = Arc::from(message);
     let deadline = Instant::now() + SLOW_READER;
     loop {
         let members = room.lock().expect("no thread panics");
-        // Keep the members whose outbox is full; the others got the message, or left.
+        // Keep the members whose outbox is full; the others got the message, or
+        // left.
         to.retain(|addr| {
             members.get(addr).is_some_and(|member| {
                 let sent = member.outbox.try_send(Arc::clone(&message));

@@ -55,7 +55,7 @@ fn serve(stream: TcpStream) -> Result<()> {
     todo!("answer the lines of {}", stream.peer_addr()?)
 }
 
-/// The reply to one line (with its newline).
+/// The reply to `line`, which may still end with its newline.
 fn respond(line: &[u8]) -> Reply {
     // Your task: the reply to PING, TIME, ECHO text, QUIT, and clear errors for
     // anything else.

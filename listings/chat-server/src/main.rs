@@ -130,7 +130,8 @@ fn wake_addr(mut addr: SocketAddr) -> SocketAddr {
 }
 
 /// Adds a new connection to `connections`, or, when there are `max` already, tells
-/// the client so and returns `false`.
+/// the client so and returns `false`. The lock is held only for this bookkeeping,
+/// never while a thread waits for a client.
 fn register(
     connections: &Connections,
     stream: &TcpStream,

@@ -229,7 +229,7 @@ fn echo(
 ) -> Result<(u64, &'static str)> {
     stream.set_read_timeout(Some(TICK))?;
     stream.set_write_timeout(Some(SLOW_READER))?;
-    // send each echo at once; see the chapter on Nagle's algorithm
+    // send each echo at once: see Nagle's algorithm in Concurrent servers
     stream.set_nodelay(true)?;
     let mut buf = [0; 4096];
     let mut total = 0;

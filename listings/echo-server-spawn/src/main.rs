@@ -1,6 +1,6 @@
-//! The Sockets chapter's echo server with one change: each client is served on a
-//! thread of its own. Shown in the chapter "Concurrent servers", which then adds what
-//! it lacks. Run it with `cargo run -p echo-server-spawn`.
+//! echo-server-spawn: the Sockets chapter's echo server with one change, each client
+//! served on a thread of its own. Shown in the Concurrent servers chapter, which then
+//! adds what it lacks; run it with `cargo run -p echo-server-spawn`.
 
 use anyhow::{Context, Result, anyhow};
 use std::io::{ErrorKind, Read, Write};

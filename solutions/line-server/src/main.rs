@@ -79,7 +79,7 @@ fn serve(stream: TcpStream) -> Result<()> {
     }
 }
 
-/// The reply to one line (with its newline).
+/// The reply to `line`, which may still end with its newline.
 fn respond(line: &[u8]) -> Reply {
     let reply = |text: String| Reply { text, close: false };
     let Ok(line) = std::str::from_utf8(line) else {

@@ -28,7 +28,8 @@ fn main() -> Result<()> {
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
-/// A fixed number of worker threads that run the jobs they are given, in order.
+/// A fixed number of worker threads. Jobs start in the order they were queued;
+/// each worker runs one at a time.
 struct ThreadPool {
     workers: Vec<JoinHandle<()>>,
     /// `None` once the pool is shutting down.
