@@ -344,6 +344,21 @@ impl Server {
             .expect("a Threads: line")
     }
 
+    /// The names of the server's threads (Linux: `/proc/PID/task/*/comm`), sorted. A
+    /// thread that Rust did not name has its program's name, cut to 15 bytes.
+    pub fn thread_names(&self) -> Vec<String> {
+        let tasks = format!("/proc/{}/task", self.pid());
+        let mut names: Vec<String> = std::fs::read_dir(&tasks)
+            .expect("/proc/PID/task is readable")
+            .filter_map(|task| {
+                let comm = task.ok()?.path().join("comm");
+                Some(std::fs::read_to_string(comm).ok()?.trim_end().to_owned())
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Sends the server SIGINT, as Ctrl-C in its terminal would.
     pub fn interrupt(&self) {
         self.signal("INT");
