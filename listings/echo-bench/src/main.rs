@@ -1,6 +1,7 @@
 //! echo-bench: a load generator, many clients at once, each doing round trips with
-//! an echo server as fast as it can and checking every echo. Shown in the Measuring
-//! chapter; start a server, then `cargo run --release -p echo-bench`.
+//! an echo server as fast as it can, or with `--rate` on a fixed schedule, and checking
+//! every echo. Shown in the Measuring chapter; start a server, then
+//! `cargo run --release -p echo-bench`.
 
 use anyhow::{Context, Result, bail};
 use hdrhistogram::Histogram;
@@ -25,10 +26,12 @@ fn main() -> ExitCode {
 }
 
 // ANCHOR: connection
-/// When round trips count: those that start at `counting` or later (the warm-up is
-/// over) and are done by `end`. The same for every connection.
+/// When round trips count: those due at `counting` or later (the warm-up is over) and
+/// done by `end`. The same for every connection.
 #[derive(Clone, Copy)]
 struct Window {
+    /// When the warm-up starts, and with it an open loop's schedule.
+    start: Instant,
     counting: Instant,
     end: Instant,
 }
@@ -50,9 +53,45 @@ struct Tally {
     problem: Option<Problem>,
 }
 
+/// When a connection sends its requests.
+#[derive(Clone, Copy)]
+enum Pace {
+    /// Closed loop: each request as soon as the one before it is answered. A server
+    /// that stalls holds back the requests, so its stall is one slow round trip.
+    Closed,
+    /// Open loop (`--rate`): request `k` is due at `first + k × interval`, whether the
+    /// server keeps up or not. Every request due during a stall waits for it.
+    Open { first: Instant, interval: Duration },
+}
+
+impl Pace {
+    /// Connection `id`'s pace. In an open loop every connection has an equal share of
+    /// `--rate`, and each one's schedule starts `1 / rate` after the one before, so that
+    /// the connections take turns instead of all sending at once.
+    fn of(id: u64, options: &Options, start: Instant) -> Pace {
+        let Some(rate) = options.rate else {
+            return Pace::Closed;
+        };
+        let rate = rate as f64;
+        Pace::Open {
+            first: start + Duration::from_secs_f64(id as f64 / rate),
+            interval: Duration::from_secs_f64(options.connections as f64 / rate),
+        }
+    }
+
+    /// When request `round` is due: now, or its time on the schedule.
+    fn due(self, round: u64) -> Instant {
+        match self {
+            Pace::Closed => Instant::now(),
+            Pace::Open { first, interval } => first + interval.mul_f64(round as f64),
+        }
+    }
+}
+
 /// One connection's work: round trips, one after another, until the window ends.
 /// Each message is different, so an echo of an earlier one, a lost byte or a changed
-/// one is caught. The round trips of the warm-up are checked, but not counted.
+/// one is caught. The round trips of the warm-up are checked, but not counted. A
+/// round trip's latency runs from when its request was due, not from when it was sent.
 fn ping_pong(
     stream: &mut TcpStream,
     id: u64,
@@ -60,6 +99,7 @@ fn ping_pong(
     window: Window,
     done: &AtomicU64,
 ) -> Tally {
+    let pace = Pace::of(id, options, window.start);
     let mut message = vec![0; options.size];
     let mut echo = vec![0; options.size];
     let mut tally = Tally {
@@ -68,6 +108,13 @@ fn ping_pong(
     };
     let mut near_the_end = false;
     for round in 0.. {
+        fill(&mut message, id, round);
+        let due = pace.due(round);
+        if due >= window.end {
+            break;
+        }
+        // An open loop waits for the request's time; one that is late goes at once.
+        thread::sleep(due.saturating_duration_since(Instant::now()));
         let left = window.end.saturating_duration_since(Instant::now());
         if left.is_zero() {
             break;
@@ -79,21 +126,20 @@ fn ping_pong(
             near_the_end = true;
             let _ = stream.set_read_timeout(Some(left));
         }
-        fill(&mut message, id, round);
-        let warming_up = Instant::now() < window.counting;
-        let latency = match round_trip(stream, &message, &mut echo) {
-            Ok(latency) => latency,
+        match round_trip(stream, &message, &mut echo) {
+            Ok(()) => {}
             Err(Problem::Stall) if near_the_end => break, // cut off by the end
             Err(problem) => {
                 tally.problem = Some(problem);
                 break; // the stream is out of step now; stop using it
             }
-        };
-        if Instant::now() > window.end {
+        }
+        let answered = Instant::now();
+        if answered > window.end {
             break; // done too late to count
         }
-        if !warming_up {
-            let micros = latency.as_micros() as u64;
+        if due >= window.counting {
+            let micros = (answered - due).as_micros() as u64;
             let _ = tally.latencies.record(micros.max(1));
             done.fetch_add(1, Ordering::Relaxed);
         }
@@ -102,18 +148,16 @@ fn ping_pong(
 }
 
 /// Sends `message`, reads exactly as many bytes back into `echo` and compares them.
-/// Returns how long that took.
 fn round_trip(
     stream: &mut TcpStream,
     message: &[u8],
     echo: &mut [u8],
-) -> Result<Duration, Problem> {
-    let started = Instant::now();
+) -> Result<(), Problem> {
     let received = stream
         .write_all(message)
         .and_then(|()| stream.read_exact(echo));
     match received {
-        Ok(()) if echo == message => Ok(started.elapsed()),
+        Ok(()) if echo == message => Ok(()),
         Ok(()) => Err(Problem::Mismatch),
         Err(e) => Err(match e.kind() {
             ErrorKind::WouldBlock | ErrorKind::TimedOut => Problem::Stall,
@@ -200,7 +244,11 @@ fn measure(streams: &mut [TcpStream], options: &Options) -> Result<Results> {
         let sampled = Instant::now();
         let counting = sampled + options.warmup;
         let end = counting + options.duration;
-        let _ = window.set(Window { counting, end });
+        let _ = window.set(Window {
+            start: sampled,
+            counting,
+            end,
+        });
         start.wait();
         if !options.json && !options.warmup.is_zero() {
             eprintln!("warming up for {:?}", options.warmup);
@@ -346,7 +394,12 @@ struct Report {
     connections: usize,
     size: usize,
     seconds: f64,
+    /// `closed-loop`, or `open-loop` with `--rate`.
+    mode: &'static str,
+    /// In an open loop, the round trips per second asked for, all connections together.
+    rate: Option<u64>,
     round_trips: u64,
+    /// The round trips per second done: in an open loop, the rate achieved.
     round_trips_per_sec: f64,
     megabytes_per_sec: f64,
     latency_us: Latency,
@@ -402,6 +455,11 @@ impl Report {
             connections: options.connections,
             size: options.size,
             seconds,
+            mode: match options.rate {
+                None => "closed-loop",
+                Some(_) => "open-loop",
+            },
+            rate: options.rate,
             round_trips,
             round_trips_per_sec: round_trips as f64 / seconds,
             // Payload echoed back per second (each byte also went out once).
@@ -435,6 +493,11 @@ impl Report {
             "{} connections x {} B for {:.1} s against {}",
             self.connections, self.size, self.seconds, self.addr
         );
+        if let Some(rate) = self.rate {
+            println!(
+                "open loop:     {rate} round trips/s asked for, latency from when due"
+            );
+        }
         println!(
             "round trips:   {} ({:.0}/s, {:.2} MB/s echoed)",
             self.round_trips, self.round_trips_per_sec, self.megabytes_per_sec
@@ -479,13 +542,16 @@ impl Report {
 }
 
 /// Command-line options: `echo-bench [--addr ADDRESS] [--connections N]
-/// [--size BYTES] [--duration 5s] [--warmup 1s] [--stall 2s] [--server-pid PID]
-/// [--json]`.
+/// [--size BYTES] [--rate N] [--duration 5s] [--warmup 1s] [--stall 2s]
+/// [--server-pid PID] [--json]`.
 struct Options {
     /// As typed: `127.0.0.1:12345` or `localhost:12345`.
     addr: String,
     connections: usize,
     size: usize,
+    /// Round trips per second, all connections together: an open loop. `None`: a
+    /// closed loop, as fast as the server answers.
+    rate: Option<u64>,
     duration: Duration,
     warmup: Duration,
     stall: Duration,
@@ -499,6 +565,7 @@ impl Options {
             addr: "127.0.0.1:12345".into(),
             connections: 10,
             size: 64,
+            rate: None,
             duration: Duration::from_secs(5),
             warmup: Duration::from_secs(1),
             stall: Duration::from_secs(2),
@@ -516,6 +583,7 @@ impl Options {
                     options.connections = number(&arg, value(&mut args)?)?
                 }
                 "--size" => options.size = number(&arg, value(&mut args)?)?,
+                "--rate" => options.rate = Some(number(&arg, value(&mut args)?)?),
                 "--duration" => {
                     options.duration = duration(&arg, &value(&mut args)?)?
                 }
@@ -531,13 +599,21 @@ impl Options {
                 "--json" => options.json = true,
                 _ => bail!(
                     "unknown option {arg}; usage: echo-bench [--addr ADDRESS] \
-                     [--connections N] [--size BYTES] [--duration 5s] [--warmup 1s] \
-                     [--stall 2s] [--server-pid PID] [--json]"
+                     [--connections N] [--size BYTES] [--rate N] [--duration 5s] \
+                     [--warmup 1s] [--stall 2s] [--server-pid PID] [--json]"
                 ),
             }
         }
-        if options.connections == 0 || options.size == 0 {
-            bail!("--connections and --size must be at least 1");
+        if options.connections == 0 || options.size == 0 || options.rate == Some(0) {
+            bail!("--connections, --size and --rate must be at least 1");
+        }
+        let requests = options
+            .rate
+            .map(|rate| rate as f64 * options.duration.as_secs_f64());
+        if requests.is_some_and(|requests| requests < options.connections as f64) {
+            bail!(
+                "--rate is too low for a request on every connection in --duration"
+            );
         }
         Ok(options)
     }

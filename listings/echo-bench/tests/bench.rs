@@ -1,11 +1,14 @@
 //! echo-bench against the book's servers (a short smoke run each: every echo checked,
-//! nothing wrong, valid JSON) and against servers that are broken on purpose, whose
-//! faults it must report and fail on.
+//! nothing wrong, valid JSON), against servers that are broken on purpose, whose
+//! faults it must report and fail on, and in an open loop (`--rate`): on schedule, its
+//! connections taking turns, and a stall counted for every request it held up.
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::{Duration, Instant};
 use testkit::Server;
 
 /// Runs echo-bench against `addr` with `extra` options, which override these. Half a
@@ -113,6 +116,11 @@ fn smoke_run_against_the_pool_server() {
 #[test]
 fn smoke_run_against_the_async_server() {
     smoke("echo-server-async", &["127.0.0.1:0"], "8");
+}
+
+#[test]
+fn smoke_run_against_the_mio_server() {
+    smoke("echo-server-mio", &["127.0.0.1:0"], "8");
 }
 
 #[test]
@@ -285,4 +293,172 @@ fn any_numbers(text: &str) -> String {
     // With the spaces before them: a shorter number is padded to keep columns.
     let number = regex::Regex::new(r" *\d+(\.\d+)?").expect("valid regex");
     number.replace_all(text, " N").into_owned()
+}
+
+// Open loop (`--rate`). These tests measure time on a machine that may be busy with the
+// other tests (16 at once on 2 cores), so their bounds are wide: each one leaves a
+// margin of 2 or more between what a right echo-bench gives and where the test fails,
+// and a wrong one misses the bound by far.
+
+/// An echo server that stops once for 300 ms before it answers, the first time a
+/// message comes 200 ms or more after the client connected.
+fn stalls_once(mut stream: TcpStream) {
+    let connected = Instant::now();
+    let mut stalled = false;
+    let mut buf = [0; 64];
+    while let Ok(n @ 1..) = stream.read(&mut buf) {
+        if !stalled && connected.elapsed() >= Duration::from_millis(200) {
+            stalled = true;
+            thread::sleep(Duration::from_millis(300));
+        }
+        if stream.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+}
+
+#[test]
+fn a_stall_is_one_slow_round_trip_closed_loop_but_delays_every_request_open_loop() {
+    // One connection for 1 s; the stall lasts from about 200 ms to 500 ms. The 2 s
+    // stall limit is longer than the run, so the stall is not a problem.
+    let options = ["--connections", "1", "--duration", "1s", "--stall", "2s"];
+    let (code, closed) = bench(&broken_server(stalls_once), &options);
+    assert_eq!(code, Some(0), "{closed}");
+    assert_eq!(closed["mode"], "closed-loop", "{closed}");
+    assert!(closed["rate"].is_null(), "{closed}");
+    // Closed loop: the stall is one round trip of 300 ms among thousands, so it is the
+    // max and does not reach the p99 (a p99 of 100 ms would take 1 % of the round
+    // trips being 100 times slower than usual).
+    assert!(closed["round_trips"].as_u64() > Some(200), "{closed}");
+    assert!(
+        closed["latency_us"]["max"].as_u64() >= Some(290_000),
+        "{closed}"
+    );
+    assert!(
+        closed["latency_us"]["p99"].as_u64() < Some(100_000),
+        "{closed}"
+    );
+
+    let (code, open) = bench(
+        &broken_server(stalls_once),
+        &[&options[..], &["--rate", "1000"]].concat(),
+    );
+    assert_eq!(code, Some(0), "{open}");
+    assert_eq!(open["mode"], "open-loop", "{open}");
+    assert_eq!(open["rate"], 1000, "{open}");
+    // Open loop: 1000 requests are due, about 300 of them during the stall, and each
+    // waits from when it was due until the stall ends: the one due 100 ms into it
+    // waits 200 ms. So about 20 % wait 100 ms or more, and the p90 is about 200 ms;
+    // the test asks for 10 %. They are all answered, soon after the stall.
+    let round_trips = open["round_trips"].as_u64().unwrap_or(0);
+    assert!((800..=1001).contains(&round_trips), "{open}");
+    assert!(
+        open["latency_us"]["p90"].as_u64() >= Some(100_000),
+        "{open}"
+    );
+    assert!(
+        open["latency_us"]["max"].as_u64() >= Some(290_000),
+        "{open}"
+    );
+}
+
+#[test]
+fn an_open_loop_keeps_to_its_rate() {
+    let server =
+        Server::start(&testkit::binary("echo-server-threaded"), &["127.0.0.1:0"]);
+    let (code, report) = bench(
+        &server.addr.to_string(),
+        &[
+            "--connections",
+            "4",
+            "--rate",
+            "2000",
+            "--duration",
+            "1s",
+            "--stall",
+            "2s",
+        ],
+    );
+    assert_eq!(code, Some(0), "{report}");
+    // 2000 requests are due in the second, 500 on each connection; a closed loop does
+    // many times more. Fewer are done only if some are still waiting at the end: 400
+    // would take the last 200 ms of the run lost on every connection.
+    let achieved = report["round_trips_per_sec"].as_f64().unwrap_or(0.0);
+    assert!((1600.0..=2010.0).contains(&achieved), "{report}");
+}
+
+/// An echo server for any number of connections that notes when each message came.
+fn noting_server() -> (String, Arc<Mutex<Vec<Instant>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let noted = Arc::clone(&arrivals);
+    thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let noted = Arc::clone(&noted);
+            thread::spawn(move || {
+                let mut buf = [0; 64];
+                while let Ok(n @ 1..) = stream.read(&mut buf) {
+                    noted.lock().unwrap().push(Instant::now());
+                    if stream.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (addr, arrivals)
+}
+
+#[test]
+fn open_loop_connections_take_turns() {
+    // 4 connections, 40 requests a second: each sends every 100 ms, the next one 25 ms
+    // after it. If they all sent at once, 3 of every 4 requests would come within
+    // microseconds of the one before; taking turns, 25 ms apart. The test fails if a
+    // quarter of them come within 5 ms of the one before.
+    let (addr, arrivals) = noting_server();
+    let (code, report) = bench(
+        &addr,
+        &[
+            "--connections",
+            "4",
+            "--rate",
+            "40",
+            "--duration",
+            "1s",
+            "--stall",
+            "2s",
+        ],
+    );
+    assert_eq!(code, Some(0), "{report}");
+    let mut arrivals = arrivals.lock().unwrap().clone();
+    arrivals.sort();
+    let close = arrivals
+        .windows(2)
+        .filter(|pair| pair[1] - pair[0] < Duration::from_millis(5))
+        .count();
+    assert!(arrivals.len() >= 30, "{} requests came", arrivals.len());
+    assert!(
+        close < arrivals.len() / 4,
+        "{close} of {} requests came within 5 ms of the one before",
+        arrivals.len()
+    );
+}
+
+#[test]
+fn a_rate_must_be_a_whole_number_that_reaches_every_connection() {
+    // The last: 10 connections, but 5 requests in the 5 s of the run.
+    for rate in ["0", "1.5", "fast", "1"] {
+        let finished = testkit::run(
+            Path::new(env!("CARGO_BIN_EXE_echo-bench")),
+            &["--rate", rate, "--connections", "10", "--duration", "5s"],
+            b"",
+        );
+        assert_eq!(
+            finished.status.code(),
+            Some(1),
+            "--rate {rate}: {finished:?}"
+        );
+        assert!(finished.stderr.contains("--rate"), "{finished:?}");
+    }
 }
