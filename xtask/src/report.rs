@@ -435,7 +435,11 @@ fn throughput_plot(results: &Value, w: &Words) -> Result<String> {
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(56)
-                .build_cartesian_2d((0.8f64..1250.0).log_scale(), 0.0..top / 1000.0 * 1.15)?;
+                // The first panel holds the legend: room above the lines for it.
+                .build_cartesian_2d(
+                    (0.8f64..1250.0).log_scale(),
+                    0.0..top / 1000.0 * if i == 0 { 1.6 } else { 1.15 },
+                )?;
             chart
                 .configure_mesh()
                 .x_desc(w.connections)
@@ -455,7 +459,7 @@ fn throughput_plot(results: &Value, w: &Words) -> Result<String> {
                 draw_line(&mut chart, server, color, points)?;
             }
             if i == 0 {
-                legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+                legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
             }
         }
         root.present()?;
