@@ -1,6 +1,6 @@
 //! plain: the yardstick for echo-server-async, the plainest tokio echo server there
-//! is, with no limits, no timeouts and no shutdown. Shown in the Measuring chapter;
-//! run it with `cargo run -p echo-server-async --example plain [ADDRESS]`.
+//! is, with no limits, no timeouts and no shutdown. Shown in the Non-blocking I/O
+//! chapter; run it with `cargo run -p echo-server-async --example plain [ADDRESS]`.
 
 // ANCHOR: program
 use anyhow::{Context, Result};

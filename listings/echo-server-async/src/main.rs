@@ -1,6 +1,6 @@
 //! echo-server-async: the echo server as a tokio task per client, with the threaded
 //! server's connection cap, idle timeout and graceful shutdown. Shown in the
-//! Measuring chapter; run it with `cargo run -p echo-server-async`.
+//! Non-blocking I/O chapter; run it with `cargo run -p echo-server-async`.
 
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::ErrorKind;

@@ -22,6 +22,8 @@ const QUIET: Duration = Duration::from_millis(100);
 /// How many bytes may wait for a client to read them. With that many waiting, the
 /// server stops reading from the client until it reads its echo.
 const MAX_PENDING: usize = 64 * 1024;
+/// How many reads one connection gets in a row before the others have their turn.
+const READS_PER_TURN: usize = 16;
 
 /// The listening socket's token; each connection gets its own, from 2 up.
 const LISTENER: Token = Token(0);
@@ -70,9 +72,10 @@ fn run() -> Result<()> {
             match event.token() {
                 LISTENER => server.accept_all(poll.registry()),
                 CTRL_C => server.stop(poll.registry()),
-                token => server.serve(token, poll.registry()),
+                token => server.on_ready(token, poll.registry()),
             }
         }
+        server.serve_unfinished(poll.registry());
         server.handle_deadlines(poll.registry());
     }
     server.close_all();
@@ -116,6 +119,9 @@ struct Connection {
     owed_since: Option<Instant>,
     /// The deadline this connection has in the timer heap, if it has one.
     scheduled: Option<Instant>,
+    /// Its turn ended before its socket would block (READS_PER_TURN reads): no event
+    /// will come for what is left, so the loop serves it again after the others.
+    turn_over: bool,
 }
 // ANCHOR_END: connection
 
@@ -131,11 +137,18 @@ impl Connection {
     /// do. Returns how the connection ended, if it did.
     fn serve(&mut self) -> Result<Option<Ending>> {
         let mut buf = [0; 4096];
+        let mut reads = 0;
+        self.turn_over = false;
         loop {
             self.write_pending()?;
-            if self.client_done || self.pending.len() >= MAX_PENDING {
-                break; // no reading: the client is done, or is not reading its echo
+            if !self.reading() {
+                break; // the client is done, or is not reading its echo
             }
+            if reads == READS_PER_TURN {
+                self.turn_over = true; // the others' turn; this one comes back after
+                break;
+            }
+            reads += 1;
             match self.stream.read(&mut buf) {
                 Ok(0) => self.client_done = true,
                 Ok(n) => {
@@ -180,11 +193,17 @@ impl Connection {
         Ok(())
     }
 
+    /// Whether to read from the client now. Not once it has closed its sending side,
+    /// and not while it owes us a read: with MAX_PENDING bytes of its echo waiting,
+    /// the server stops reading from it until it takes some of them.
+    fn reading(&self) -> bool {
+        !self.client_done && self.pending.len() < MAX_PENDING
+    }
+
     /// What to wait for: bytes from the client while we still read from it, and room
     /// to write while an echo waits.
     fn wanted(&self) -> Interest {
-        let read = !self.client_done && self.pending.len() < MAX_PENDING;
-        match (read, self.pending.is_empty()) {
+        match (self.reading(), self.pending.is_empty()) {
             (true, true) => Interest::READABLE,
             (true, false) => Interest::READABLE | Interest::WRITABLE,
             (false, _) => Interest::WRITABLE,
@@ -243,6 +262,8 @@ struct Server {
     timers: BinaryHeap<Reverse<(Instant, Token)>>,
     /// When a failed `accept` may be tried again.
     retry_accept: Option<Instant>,
+    /// The connections whose turn ended before their socket would block.
+    unfinished: Vec<Token>,
     /// When the connections' grace ends, once the server is stopping.
     grace_ends: Option<Instant>,
 }
@@ -261,6 +282,7 @@ impl Server {
             next_token: 2,
             timers: BinaryHeap::new(),
             retry_accept: None,
+            unfinished: Vec::new(),
             grace_ends: None,
         })
     }
@@ -311,6 +333,7 @@ impl Server {
                 last_heard: Instant::now(),
                 owed_since: None,
                 scheduled: None,
+                turn_over: false,
             };
             self.connections.insert(token, connection);
             self.schedule(token);
@@ -320,12 +343,13 @@ impl Server {
 
     // ANCHOR: serve_token
     /// Serves the connection whose socket is ready, and closes it if it ended.
-    fn serve(&mut self, token: Token, registry: &Registry) {
+    fn on_ready(&mut self, token: Token, registry: &Registry) {
         let Some(connection) = self.connections.get_mut(&token) else {
             return; // closed earlier in this round of events
         };
         match connection.serve() {
             Ok(None) => {
+                let again = connection.turn_over;
                 let wanted = connection.wanted();
                 if wanted != connection.interest {
                     connection.interest = wanted;
@@ -339,11 +363,22 @@ impl Server {
                     }
                 }
                 self.schedule(token);
+                if again {
+                    self.unfinished.push(token);
+                }
             }
-            ended => self.close(token, ended.transpose().expect("an ending")),
+            Ok(Some(ending)) => self.close(token, Ok(ending)),
+            Err(e) => self.close(token, Err(e)),
         }
     }
     // ANCHOR_END: serve_token
+
+    /// Serves again the connections whose turn ended before their socket would block.
+    fn serve_unfinished(&mut self, registry: &Registry) {
+        for token in std::mem::take(&mut self.unfinished) {
+            self.on_ready(token, registry);
+        }
+    }
 
     /// Puts the connection's deadline in the heap if it is earlier than the one it has
     /// there. A later one needs nothing: the old entry comes first and reschedules.
@@ -433,8 +468,12 @@ impl Server {
             .is_some_and(|end| self.connections.is_empty() || Instant::now() >= end)
     }
 
-    /// The earliest time the loop must wake up even if no socket is ready.
+    /// The earliest time the loop must wake up even if no socket is ready: at once
+    /// when a connection's turn is over but not its work.
     fn next_deadline(&self) -> Option<Instant> {
+        if !self.unfinished.is_empty() {
+            return Some(Instant::now());
+        }
         let timers = self.timers.peek().map(|Reverse((at, _))| *at);
         [timers, self.retry_accept, self.grace_ends]
             .into_iter()

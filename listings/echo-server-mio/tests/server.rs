@@ -4,10 +4,11 @@
 //! keeps the threaded server's promises (the checks shared with it are testkit's; the
 //! hostile-client contract is in tests/contract.rs).
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use testkit::{LIMIT, Server, exchange, pseudo_random_bytes, read_n, read_to_end};
 
 fn program() -> &'static Path {
@@ -62,6 +63,43 @@ fn a_client_that_does_not_read_gets_every_byte_once_it_does() {
         .shutdown(std::net::Shutdown::Write)
         .expect("half-close");
     assert_eq!(read_to_end(&mut client), b"");
+}
+
+/// Without turns (READS_PER_TURN), the loop stays on the busy connection as long as its
+/// socket has data, and the other client waits: the 100 round trips then take seconds
+/// in most runs; with them, a fraction of a second.
+#[test]
+fn a_client_that_sends_and_reads_flat_out_does_not_starve_the_others() {
+    let server = Server::start(program(), &["127.0.0.1:0"]);
+    let busy = server.connect();
+    let (mut to_server, mut from_server) = (&busy, &busy);
+    let stop = AtomicBool::new(false);
+    thread::scope(|s| {
+        // As fast as the server answers, in both directions: its socket never runs dry.
+        s.spawn(|| {
+            let chunk = pseudo_random_bytes(1 << 20, 3);
+            while !stop.load(Ordering::Relaxed) {
+                if to_server.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        });
+        s.spawn(|| {
+            let mut buf = vec![0; 1 << 16];
+            while let Ok(1..) = from_server.read(&mut buf) {}
+        });
+        thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        let mut other = server.connect();
+        exchange(&mut other, 9, 100);
+        let took = started.elapsed();
+        stop.store(true, Ordering::Relaxed);
+        busy.shutdown(std::net::Shutdown::Both).expect("shutdown");
+        assert!(
+            took < Duration::from_millis(1500),
+            "100 round trips took {took:?}"
+        );
+    });
 }
 
 #[test]
