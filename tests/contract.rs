@@ -13,5 +13,3 @@ testkit::hostile_client_contract!(echo_server_mio: "echo-server-mio", Echo, grac
 testkit::hostile_client_contract!(chat_server: "chat-server", Chat, grace: 2);
 testkit::hostile_client_contract!(line_server: "line-server-solution", Lines);
 testkit::hostile_client_contract!(chat_commands: "chat-commands-solution", Chat, grace: 2);
-testkit::hostile_client_contract!(backpressure: "backpressure-solution", Echo, grace: 2);
-testkit::hostile_client_contract!(deadlines: "deadlines-solution", Echo, grace: 2);

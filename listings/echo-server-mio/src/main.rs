@@ -193,6 +193,7 @@ impl Connection {
         Ok(())
     }
 
+    // ANCHOR: backpressure
     /// Whether to read from the client now. Not once it has closed its sending side,
     /// and not while it owes us a read: with MAX_PENDING bytes of its echo waiting,
     /// the server stops reading from it until it takes some of them.
@@ -209,6 +210,7 @@ impl Connection {
             (false, _) => Interest::WRITABLE,
         }
     }
+    // ANCHOR_END: backpressure
     // ANCHOR_END: serve
 
     // ANCHOR: deadline
