@@ -495,3 +495,89 @@ fn table(rows: &[serde_json::Value]) -> String {
     }
     out
 }
+
+/// `cargo xtask bench --idle`: what an idle connection costs each concurrent server.
+/// Starts it, connects one client, then 1,000 more that send nothing, and reads the
+/// server's threads and resident memory from `/proc` (Linux only) each time; three
+/// runs per server. The Non-blocking I/O and Concurrent servers chapters quote it.
+pub fn idle(root: &Path) -> Result<()> {
+    const MORE: usize = 1000;
+    let servers = [
+        "echo-server-threaded",
+        "echo-server-pool",
+        "echo-server-async",
+        "echo-server-mio",
+    ];
+    let mut build = vec!["build", "--release", "--quiet"];
+    for server in servers {
+        build.extend(["--package", server]);
+    }
+    run_cargo(root, &build)?;
+    let bin = target_dir(root).join("release");
+    println!(
+        "server                 run  threads  KiB with 1  KiB with {}  KiB per connection",
+        MORE + 1
+    );
+    for server in servers {
+        for run in 1..=3 {
+            let mut args = vec!["127.0.0.1:0"];
+            args.extend(match server {
+                "echo-server-pool" => ["--queue", "2000"],
+                _ => ["--max-connections", "2000"],
+            });
+            let mut child = Command::new(bin.join(server))
+                .args(&args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .with_context(|| format!("cannot start {server}"))?;
+            let measured = idle_run(&mut child, MORE);
+            let _ = child.kill(); // only the server this run started
+            let _ = child.wait();
+            let (threads, one, many) = measured?;
+            let per = (many - one) as f64 / MORE as f64;
+            println!("{server:<22} {run:>3}  {threads:>7}  {one:>10}  {many:>13}  {per:>18.2}");
+        }
+    }
+    Ok(())
+}
+
+/// One client, then `more`: the server's threads and resident memory (KiB) with one
+/// client, and its resident memory with all of them.
+fn idle_run(child: &mut Child, more: usize) -> Result<(u64, u64, u64)> {
+    let stdout = child.stdout.take().context("server stdout")?;
+    let mut lines = BufReader::new(stdout);
+    let mut first = String::new();
+    lines.read_line(&mut first)?;
+    let addr = first
+        .strip_prefix("listening on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .with_context(|| format!("unexpected first line: {first}"))?
+        .to_string();
+    // Keep reading the log: a server blocked on a full pipe would stop serving.
+    thread::spawn(move || for _ in lines.lines() {});
+    let status = |key: &str| -> Result<u64> {
+        let text = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            .context("cannot read /proc (Linux only)")?;
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .with_context(|| format!("no {key} in /proc/PID/status"))
+    };
+    let connect = || {
+        std::net::TcpStream::connect(&addr).with_context(|| {
+            format!(
+                "cannot connect to {addr}; is `ulimit -n` above {}?",
+                more + 100
+            )
+        })
+    };
+    let mut clients = vec![connect()?];
+    thread::sleep(std::time::Duration::from_millis(300));
+    let one = status("VmRSS:")?;
+    for _ in 0..more {
+        clients.push(connect()?);
+    }
+    thread::sleep(std::time::Duration::from_secs(1));
+    Ok((status("Threads:")?, one, status("VmRSS:")?))
+}

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 // ANCHOR: sleep
 /// A future that is ready once `until` has passed. The first poll starts a timer
-/// thread, which wakes the task when the time comes.
+/// thread, which calls the waker when the time comes.
 struct Sleep {
     until: Instant,
     /// The waker of the last poll, for the timer thread; `None` until the first poll.

@@ -195,8 +195,8 @@ impl Connection {
 
     // ANCHOR: backpressure
     /// Whether to read from the client now. Not once it has closed its sending side,
-    /// and not while it owes us a read: with MAX_PENDING bytes of its echo waiting,
-    /// the server stops reading from it until it takes some of them.
+    /// and not while MAX_PENDING bytes of its echo wait for it: the server stops
+    /// reading from it until it takes some of them.
     fn reading(&self) -> bool {
         !self.client_done && self.pending.len() < MAX_PENDING
     }
