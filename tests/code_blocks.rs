@@ -32,6 +32,9 @@ fn check_program(check: &Check, program: &str, limit: Duration) -> Result<(), St
         Check::CompileFail(code) => return compile_fails_with(code, program, limit),
         Check::Run | Check::Panic => "run",
         Check::Compile => "compile",
+        // Built and tested by cargo with its crate; `crate_blocks_are_includes_of_crates`
+        // makes sure the block is no more than that.
+        Check::Crate => return Ok(()),
     };
     let (status, output) = check_in_a_child(kind, program, limit)?;
     match check {
@@ -308,4 +311,42 @@ fn hidden_lines_are_part_of_the_program() {
         program("#[derive(Debug)]\nstruct A;"),
         "#[derive(Debug)]\nstruct A;\n"
     );
+}
+
+/// A `rust,crate` block is not compiled on its own (it is library code, or a program
+/// that uses its crate's library): it must be exactly one include of a file of a crate
+/// in `listings/` or `solutions/`, which `cargo test` builds and tests.
+#[test]
+fn crate_blocks_are_includes_of_crates_cargo_builds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let include = regex::Regex::new(
+        r"^\{\{#(?:rustdoc_)?include \.\./\.\./((?:listings|solutions)/[a-z0-9-]+)/[^}:]+(?::[a-z_]+)?\}\}\s*$",
+    )
+    .expect("valid regex");
+    let mut seen = 0;
+    for edition in &xtask::EDITIONS {
+        let book = xtask::load(root, edition).expect("the book loads");
+        for chapter in xtask::chapters(&book.book.items) {
+            for block in code_blocks(&chapter.content) {
+                if rust_check(&block.info) != Ok(Some(Check::Crate)) {
+                    continue;
+                }
+                seen += 1;
+                let place = format!("src/{}/{:?}:{}", edition.lang, chapter.path, block.line);
+                let crate_dir = include.captures(&block.code).unwrap_or_else(|| {
+                    panic!("{place}: a `rust,crate` block must be one include of a crate's file")
+                })[1]
+                    .to_owned();
+                assert!(
+                    root.join(&crate_dir).join("Cargo.toml").is_file(),
+                    "{place}: {crate_dir} is not a crate"
+                );
+            }
+        }
+    }
+    assert!(
+        seen > 0,
+        "no `rust,crate` block found: is the check still needed?"
+    );
+    assert!(rust_check("rust,crate") == Ok(Some(Check::Crate)));
 }

@@ -47,8 +47,14 @@ fn every_exercise_has_a_solution_that_runs_its_tests() {
                 "solutions/{name}/Cargo.toml must run the exercise's test file: {path}"
             );
         }
-        let starter = fs::read_to_string(root.join("exercises").join(&name).join("src/main.rs"))
-            .expect("a starter src/main.rs");
+        // The code to write is in src/main.rs, or in src/lib.rs for an exercise whose
+        // tests call a library.
+        let src = root.join("exercises").join(&name).join("src");
+        let starter = ["main.rs", "lib.rs"]
+            .iter()
+            .filter_map(|file| fs::read_to_string(src.join(file)).ok())
+            .collect::<String>();
+        assert!(!starter.is_empty(), "exercises/{name} has no src/main.rs");
         assert!(
             starter.contains("todo!("),
             "exercises/{name} has no todo!() to fill in"

@@ -310,6 +310,11 @@ pub enum Check {
     Panic,
     /// Must fail to compile with this error code (`compile_fail,E0373`).
     CompileFail(String),
+    /// Code of a library crate of the workspace (`rust,crate`), shown from its file:
+    /// on its own it is no program, and cargo builds it and runs its tests instead.
+    /// The code-block test checks that such a block is exactly an include of a crate's
+    /// file.
+    Crate,
 }
 
 /// `Ok(None)` for blocks that are not Rust; an error for Rust blocks that would escape
@@ -335,6 +340,8 @@ pub fn rust_check(info: &str) -> Result<Option<Check>, String> {
                                `compile_fail,E0373`",
         )?;
         Check::CompileFail(code.to_string())
+    } else if tokens.contains(&"crate") {
+        Check::Crate
     } else if tokens.contains(&"should_panic") {
         Check::Panic
     } else if tokens.contains(&"no_run") {

@@ -21,9 +21,10 @@ pub struct SpinLock<T> {
 
 // SAFETY: threads that share a `SpinLock` reach the value only through a guard, and
 // only one guard exists at a time: `lock` returns one only to the thread whose
-// `compare_exchange` changed `locked` from false to true. With Acquire and Release, everything the last
-// holder wrote happens before the next holder reads. So sharing the lock shares `T`
-// one thread at a time, which is safe when `T` may be sent to another thread.
+// `compare_exchange` changed `locked` from false to true. With Acquire and Release,
+// everything the last holder wrote happens before the next holder reads. So sharing
+// the lock shares `T` one thread at a time, which is safe when `T` may be sent to
+// another thread.
 unsafe impl<T: Send> Sync for SpinLock<T> {}
 
 impl<T> SpinLock<T> {
