@@ -20,9 +20,7 @@ fn neither_saw_the_other(rounds: u32, store: Ordering, load: Ordering) -> u32 {
         let other = s.spawn(|| {
             let mut saw = Vec::with_capacity(rounds as usize);
             for r in 1..=rounds {
-                while go.load(Ordering::Acquire) != r {
-                    hint::spin_loop();
-                }
+                wait_for(&go, r);
                 b.store(true, store);
                 saw.push(a.load(load));
                 done.store(r, Ordering::Release);
@@ -34,9 +32,7 @@ fn neither_saw_the_other(rounds: u32, store: Ordering, load: Ordering) -> u32 {
             go.store(r, Ordering::Release);
             a.store(true, store);
             saw.push(b.load(load));
-            while done.load(Ordering::Acquire) != r {
-                hint::spin_loop();
-            }
+            wait_for(&done, r);
             // Both threads are past their load: lower the flags for the next round.
             a.store(false, Ordering::Relaxed);
             b.store(false, Ordering::Relaxed);
@@ -49,6 +45,20 @@ fn neither_saw_the_other(rounds: u32, store: Ordering, load: Ordering) -> u32 {
     })
 }
 // ANCHOR_END: rounds
+
+/// Spins until `counter` is `round`. Every hundred turns it lets another thread run, in
+/// case the other thread of the round is waiting for a core.
+fn wait_for(counter: &AtomicU32, round: u32) {
+    let mut turns = 0u32;
+    while counter.load(Ordering::Acquire) != round {
+        turns += 1;
+        if turns % 100 == 0 {
+            thread::yield_now();
+        } else {
+            hint::spin_loop();
+        }
+    }
+}
 
 fn main() {
     let rounds: u32 = match std::env::args().nth(1) {
