@@ -44,21 +44,20 @@ fn neither_saw_the_other(rounds: u32, store: Ordering, load: Ordering) -> u32 {
             .count() as u32
     })
 }
-// ANCHOR_END: rounds
-
 /// Spins until `counter` is `round`. Every hundred turns it lets another thread run, in
 /// case the other thread of the round is waiting for a core.
 fn wait_for(counter: &AtomicU32, round: u32) {
     let mut turns = 0u32;
     while counter.load(Ordering::Acquire) != round {
         turns += 1;
-        if turns % 100 == 0 {
+        if turns.is_multiple_of(100) {
             thread::yield_now();
         } else {
             hint::spin_loop();
         }
     }
 }
+// ANCHOR_END: rounds
 
 fn main() {
     let rounds: u32 = match std::env::args().nth(1) {
