@@ -368,23 +368,30 @@ fn measure(
     result
 }
 
-fn bench_against(
-    child: &mut Child,
-    bin: &Path,
-    load: &Load,
-    processes: usize,
-) -> Result<Vec<serde_json::Value>> {
-    let mut first = String::new();
+/// The address a server just started says it listens on (its first line), and a
+/// thread that keeps reading the rest of its log: a server blocked on a full pipe
+/// would stop serving.
+fn listening_addr(child: &mut Child) -> Result<String> {
     let stdout = child.stdout.take().context("server stdout")?;
     let mut lines = BufReader::new(stdout);
+    let mut first = String::new();
     lines.read_line(&mut first)?;
     let addr = first
         .strip_prefix("listening on ")
         .and_then(|rest| rest.split_whitespace().next())
         .with_context(|| format!("unexpected first line: {first}"))?
         .to_string();
-    // Keep reading the log, so that the server never blocks on a full pipe.
     thread::spawn(move || for _ in lines.lines() {});
+    Ok(addr)
+}
+
+fn bench_against(
+    child: &mut Child,
+    bin: &Path,
+    load: &Load,
+    processes: usize,
+) -> Result<Vec<serde_json::Value>> {
+    let addr = listening_addr(child)?;
     let benches = (0..processes)
         .map(|_| {
             let mut bench = Command::new(bin.join("echo-bench"));
@@ -545,17 +552,7 @@ pub fn idle(root: &Path) -> Result<()> {
 /// One client, then `more`: the server's threads and resident memory (KiB) with one
 /// client, and its resident memory with all of them.
 fn idle_run(child: &mut Child, more: usize) -> Result<(u64, u64, u64)> {
-    let stdout = child.stdout.take().context("server stdout")?;
-    let mut lines = BufReader::new(stdout);
-    let mut first = String::new();
-    lines.read_line(&mut first)?;
-    let addr = first
-        .strip_prefix("listening on ")
-        .and_then(|rest| rest.split_whitespace().next())
-        .with_context(|| format!("unexpected first line: {first}"))?
-        .to_string();
-    // Keep reading the log: a server blocked on a full pipe would stop serving.
-    thread::spawn(move || for _ in lines.lines() {});
+    let addr = listening_addr(child)?;
     let status = |key: &str| -> Result<u64> {
         let text = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
             .context("cannot read /proc (Linux only)")?;
