@@ -20,6 +20,7 @@ use tracing_subscriber::layer::SubscriberExt;
 
 pub mod blocks;
 pub mod comments;
+pub mod course;
 pub mod report;
 pub mod search;
 pub mod site;

@@ -1,4 +1,4 @@
-//! `cargo xtask build | serve | outputs`: the chores of the book, in Rust, with no tools
+//! `cargo xtask build | serve | exercises | hint | outputs | bench`: the chores of the book, in Rust, with no tools
 //! to install beyond cargo.
 
 use anyhow::{Context, Result, bail};
@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
+use xtask::course::{self, Course, Lang};
 
 mod bench;
 
@@ -15,12 +16,27 @@ usage: cargo xtask <command>
 
   build [--site-url URL]   render both editions into book/ko, book/en and book/index.html
   serve [--port N]         build, serve book/ on http://127.0.0.1:3000 and rebuild on change
+  exercises [--lang ko|en] every exercise's state, your progress and what to do next
+  exercises --watch NAME   rerun that exercise's tests each time you save its files
+  hint NAME                the exercise's next hint, one more each time you ask
   outputs                  rerun the programs whose output the book shows; refresh those files
   bench [--quick]          measure every echo server with echo-bench (release, loopback)
   bench --redraw           draw the Measuring chapter's tables and plots from the results
   bench --idle             what 1,000 idle connections cost each concurrent server (Linux)";
 
-fn main() -> Result<()> {
+/// Runs the command; an error is printed as one line, with its causes, and exit code 1
+/// (not `Result`'s debug form, which with `RUST_BACKTRACE` set adds a backtrace).
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -41,6 +57,21 @@ fn main() -> Result<()> {
         Some("serve") => {
             let port = option("--port").unwrap_or_else(|| "3000".into());
             serve(&root, port.parse().context("--port takes a number")?)
+        }
+        Some("exercises") => {
+            let course = Course::new(&root, Lang::choose(option("--lang").as_deref())?);
+            let mut out = std::io::stdout();
+            match option("--watch") {
+                Some(name) => course::watch(&course, &name, None, &mut out),
+                None => course::status(&course, &mut out).map(drop),
+            }
+        }
+        Some("hint") => {
+            let name = args.get(1).filter(|a| !a.starts_with("--"));
+            let name = name.context("usage: cargo xtask hint NAME")?;
+            let course = Course::new(&root, Lang::choose(option("--lang").as_deref())?);
+            println!("{}", course::hint(&course, name)?);
+            Ok(())
         }
         Some("outputs") => outputs(&root),
         Some("bench") => match args.get(1).map(String::as_str) {
