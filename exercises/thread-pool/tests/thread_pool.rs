@@ -59,6 +59,21 @@ fn the_workers_are_named_and_no_more_than_asked() {
 }
 
 #[test]
+fn the_workers_run_jobs_at_the_same_time() {
+    // Job I sleeps 0, 10 or 20 ms (I % 3). With 3 workers at work at once, a short job
+    // queued after a long one finishes first: job 3 (0 ms) before job 2 (20 ms).
+    let (ok, stdout, stderr) = thread_pool(&["--workers", "3", "--jobs", "30"]);
+    assert!(ok, "{stderr}");
+    let jobs: Vec<u64> = jobs_done(&stdout).into_iter().map(|(job, _)| job).collect();
+    assert!(
+        jobs.len() == 30 && jobs.windows(2).any(|pair| pair[0] > pair[1]),
+        "with 3 workers, all 30 jobs finished one after another in the order they were \
+         queued: only one worker runs at a time. Does a worker hold the queue's lock \
+         while it runs its job? Take the job, let the guard go, then run it.\n{stdout}"
+    );
+}
+
+#[test]
 fn shutting_down_waits_for_every_job() {
     let (ok, stdout, stderr) = thread_pool(&["--workers", "2", "--jobs", "10"]);
     assert!(ok, "{stderr}");
