@@ -2,8 +2,13 @@
 //! missing include file, a missing anchor or a broken internal link, or one whose pages lack
 //! the mdBook markup that xtask's edits of them look for.
 
+#[path = "common/small_book.rs"]
+mod small_book;
+
 use std::fs;
+use std::io::{Read, Write};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -111,38 +116,12 @@ fn both_editions_render_with_language_links() {
     assert!(css.contains("word-break: keep-all"), "Korean line breaking");
 }
 
-/// A small two-edition book: one chapter that includes part of a listing and links to
-/// itself. `break_it` gets its folder to damage before the build.
+/// Builds the small book (tests/common/small_book.rs); `break_it` gets its folder to
+/// damage before the build.
 fn build_small_book(break_it: impl FnOnce(&Path)) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let root = dir.path();
-    let real = Path::new(env!("CARGO_MANIFEST_DIR"));
-    fs::create_dir_all(root.join("theme"))?;
-    fs::copy(
-        real.join("theme/landing.html"),
-        root.join("theme/landing.html"),
-    )?;
-    fs::write(root.join("book.toml"), "[book]\n")?;
-    fs::write(
-        root.join("listing.rs"),
-        "// ANCHOR: main\nfn main() {}\n// ANCHOR_END: main\n",
-    )?;
-    for lang in ["ko", "en"] {
-        fs::create_dir_all(root.join("src").join(lang))?;
-        fs::write(
-            root.join("src").join(lang).join("SUMMARY.md"),
-            "# Summary\n\n- [Chapter](chapter.md)\n- [Other](other.md)\n",
-        )?;
-        fs::write(
-            root.join("src").join(lang).join("chapter.md"),
-            "# Chapter {#chapter}\n\n```rust\n{{#include ../../listing.rs:main}}\n```\n\n\
-             [next](other.md#other), [here](#chapter)\n",
-        )?;
-        fs::write(
-            root.join("src").join(lang).join("other.md"),
-            "# Other {#other}\n",
-        )?;
-    }
+    small_book::write(root)?;
     break_it(root);
     xtask::build(root, &root.join("book"), None)
 }
@@ -301,4 +280,122 @@ fn including_a_whole_file_that_has_anchors_fails_the_build() {
         error.contains("would show the file's `ANCHOR:` comments"),
         "{error}"
     );
+}
+
+/// Sends `GET path` to the server at `addr` and returns the body.
+fn get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("an answer");
+    answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or(answer)
+}
+
+/// Asks the server every 100 ms how the builds went until `ready` says yes; at most 60 s.
+fn wait_for_builds(
+    addr: std::net::SocketAddr,
+    ready: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let builds: serde_json::Value =
+            serde_json::from_str(&get(addr, "/__builds")).expect("/__builds answers JSON");
+        if ready(&builds) {
+            return builds;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the builds never got there: {builds}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `cargo xtask serve` (xtask::serve): pages carry the reload script, a change rebuilds,
+/// a failed build is reported with its error while the last good pages stay served, and
+/// the next good build clears it.
+#[test]
+fn serve_rebuilds_on_change_and_reports_a_failed_build() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let root = dir.path().to_path_buf();
+    small_book::write(&root).expect("the small book");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let addr = listener.local_addr().expect("its address");
+    let (said, lines) = std::sync::mpsc::channel();
+    let dest = root.join("book");
+    let served = root.clone();
+    std::thread::spawn(move || {
+        let say = move |line: String| {
+            let _ = said.send(line);
+        };
+        xtask::serve(&served, &dest, listener, say, "the test's url")
+    });
+    let first = lines
+        .recv_timeout(Duration::from_secs(60))
+        .expect("serve says where it serves");
+    assert!(
+        first.starts_with("serving the book on the test's url"),
+        "{first}"
+    );
+
+    let page = get(addr, "/en/chapter.html");
+    assert!(page.contains("<h1 id=\"chapter\">"), "{page}");
+    assert!(
+        page.contains("var page = 1;") && page.contains("fetch(\"/__builds\""),
+        "{page}"
+    );
+    assert_eq!(
+        wait_for_builds(addr, |_| true),
+        serde_json::json!({"good": 1, "error": null})
+    );
+
+    let chapter = root.join("src/en/chapter.md");
+    edit(
+        &chapter,
+        "# Chapter {#chapter}",
+        "# Chapter {#chapter}\n\nA new paragraph.",
+    );
+    wait_for_builds(addr, |b| b["good"] == 2);
+    assert!(get(addr, "/en/chapter.html").contains("A new paragraph."));
+
+    edit(&chapter, "listing.rs:main", "missing.rs:main");
+    let failed = wait_for_builds(addr, |b| !b["error"].is_null());
+    assert_eq!(failed["good"], 2, "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .expect("text")
+            .contains("missing.rs"),
+        "{failed}"
+    );
+    let page = get(addr, "/en/chapter.html");
+    assert!(
+        page.contains("A new paragraph.") && page.contains("fn main"),
+        "the last good page: {page}"
+    );
+
+    edit(&chapter, "missing.rs:main", "listing.rs:main");
+    wait_for_builds(addr, |b| b["good"] == 3 && b["error"].is_null());
+}
+
+/// A stock `mdbook build` at the root (mdBook loading book.toml as it is, as the `mdbook`
+/// command does) builds the English edition instead of failing on a missing
+/// src/SUMMARY.md.
+#[test]
+fn stock_mdbook_at_the_root_builds_the_english_edition() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut book = xtask::mdbook_driver::MDBook::load(root).expect("mdBook loads book.toml");
+    assert_eq!(book.config.build.build_dir, Path::new("book/en"));
+    let out = tempfile::tempdir().expect("temporary folder");
+    book.config.build.build_dir = out.path().to_path_buf();
+    book.build().expect("the English edition builds");
+    let page = read(&out.path().join("threads.html"));
+    assert!(page.contains("<html lang=\"en\""), "English");
+    assert!(page.contains("<h1 id=\"threads\">"), "the Threads chapter");
 }

@@ -7,6 +7,8 @@
 
 #[path = "browser/cdp.rs"]
 mod cdp;
+#[path = "common/small_book.rs"]
+mod small_book;
 
 use cdp::{Browser, Chromium};
 use serde_json::{Value, json};
@@ -982,4 +984,91 @@ fn print_page_holds_the_whole_edition() {
         );
         assert_no_problems(&mut browser);
     }
+}
+
+/// Runs `script` in the page until it returns something other than null or false, through
+/// reloads (while a page reloads, there is no page to ask); at most 60 s.
+fn wait_in_page(browser: &mut Browser, script: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Ok(value) = browser.eval(script)
+            && !value.is_null()
+            && value != json!(false)
+        {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited 60 s in vain for {script}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// `cargo xtask serve` on a small book: an open page reloads by itself after an edit,
+/// shows the error of a build that failed over the last good page (in its edition's
+/// language), and reloads again once the book builds.
+#[test]
+fn xtask_serve_reloads_the_open_page_and_shows_a_failed_build() {
+    let Some((mut browser, _)) = start("live_reload") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let root = dir.path().to_path_buf();
+    small_book::write(&root).expect("the small book");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let origin = format!("http://{}", listener.local_addr().expect("its address"));
+    let (said, lines) = std::sync::mpsc::channel();
+    let served = root.clone();
+    std::thread::spawn(move || {
+        let say = move |line: String| {
+            let _ = said.send(line);
+        };
+        xtask::serve(&served, &served.join("book"), listener, say, "")
+    });
+    lines
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the small book is served");
+
+    browser
+        .open(&format!("{origin}/ko/chapter.html"))
+        .expect("the page opens");
+    let chapter = root.join("src/ko/chapter.md");
+    let edit = |from: &str, to: &str| {
+        let text = std::fs::read_to_string(&chapter).expect("the chapter");
+        std::fs::write(&chapter, text.replacen(from, to, 1)).expect("writable");
+    };
+    edit(
+        "# Chapter {#chapter}",
+        "# Chapter {#chapter}\n\n새 문단입니다.",
+    );
+    wait_in_page(
+        &mut browser,
+        "document.body.innerText.includes('새 문단입니다.')",
+    );
+
+    edit("listing.rs:main", "missing.rs:main");
+    let error = wait_in_page(
+        &mut browser,
+        "(document.getElementById('xtask-build-error') || {}).textContent",
+    );
+    let error = error.as_str().expect("text");
+    assert!(
+        error.starts_with("책을 다시 만들지 못했습니다.") && error.contains("missing.rs"),
+        "{error}"
+    );
+    let page = browser.eval("document.body.innerText").expect("the page");
+    assert!(
+        page.to_string().contains("새 문단입니다."),
+        "the last good page stays: {page}"
+    );
+
+    edit("missing.rs:main", "listing.rs:main");
+    edit("새 문단입니다.", "고친 문단입니다.");
+    wait_in_page(
+        &mut browser,
+        "document.body.innerText.includes('고친 문단입니다.') \
+         && !document.getElementById('xtask-build-error')",
+    );
+    assert_no_problems(&mut browser);
 }

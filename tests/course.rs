@@ -356,3 +356,31 @@ fn both_editions_list_every_exercise_with_its_hints() {
         );
     }
 }
+
+/// The Exercises page shows what `--watch` prints on the first exercise as shipped, in
+/// each edition's language (thread ids aside, which change from run to run).
+#[test]
+fn the_exercises_page_shows_what_watch_prints() {
+    let root = Path::new(ROOT);
+    let ids = regex::Regex::new(r"' \(\d+\) panicked").expect("a pattern");
+    let memory = tempfile::tempdir().expect("temporary folder");
+    for (lang, code) in [(Lang::En, "en"), (Lang::Ko, "ko")] {
+        let page =
+            fs::read_to_string(root.join("src").join(code).join("exercises.md")).expect("the page");
+        let (_, after) = page
+            .split_once("$ cargo xtask exercises --watch word-count")
+            .expect("the page shows --watch");
+        let (_, block) = after.split_once('\n').expect("a command line");
+        let (shown, _) = block.split_once("```").expect("the block ends");
+        let mut course = Course::new(root, lang);
+        course.memory = memory.path().join(code);
+        let mut out = Vec::new();
+        course::watch(&course, "word-count", Some(1), &mut out).expect("watch runs");
+        let printed = String::from_utf8(out).expect("UTF-8");
+        assert_eq!(
+            ids.replace_all(shown.trim_end(), "' (ID) panicked"),
+            ids.replace_all(printed.trim_end(), "' (ID) panicked"),
+            "src/{code}/exercises.md"
+        );
+    }
+}

@@ -188,40 +188,6 @@ pub struct Report {
     pub remembered: bool,
 }
 
-impl Report {
-    fn to_json(&self, key: &str) -> Value {
-        let state = match self.state {
-            State::Solved => "solved",
-            State::NotYet => "not-yet",
-            State::Broken => "broken",
-        };
-        json!({"key": key, "state": state, "passed": self.passed, "total": self.total,
-               "first": self.first})
-    }
-
-    fn from_json(value: &Value) -> Option<Report> {
-        let state = match value["state"].as_str()? {
-            "solved" => State::Solved,
-            "not-yet" => State::NotYet,
-            "broken" => State::Broken,
-            _ => return None,
-        };
-        let first = value["first"].as_array().and_then(|pair| {
-            Some((
-                pair.first()?.as_str()?.into(),
-                pair.get(1)?.as_str()?.into(),
-            ))
-        });
-        Some(Report {
-            state,
-            passed: value["passed"].as_u64()? as usize,
-            total: value["total"].as_u64()? as usize,
-            first,
-            remembered: true,
-        })
-    }
-}
-
 /// A fingerprint of everything an exercise's result depends on that a learner may change:
 /// its files and the shared test helpers. (Not `Cargo.lock`, which cargo itself may
 /// rewrite during a run.) FNV-1a, which gives the same
@@ -276,22 +242,66 @@ fn save_memory(course: &Course, file: &str, memory: &BTreeMap<String, Value>) ->
 }
 
 /// Runs the tests of exercise `name` as a learner would (`cargo test -p NAME`), unless its
-/// files are the same as at the last run, and says how it went.
+/// files are the same as at the last run, and says how it went. What is remembered is
+/// cargo's output, not the report: a newer runner reads old runs its own way.
 pub fn check(course: &Course, name: &str) -> Result<Report> {
     let key = fingerprint(course, name)?;
-    let mut memory = load_memory(course, "states.json");
+    let tests = course.root.join("exercises").join(name).join("tests");
+    let mut memory = load_memory(course, "runs.json");
     let remembered = memory.get(name).filter(|m| m["key"] == key.as_str());
-    if let Some(report) = remembered.and_then(Report::from_json) {
-        return Ok(report);
+    if let Some(run) = remembered.and_then(|m| serde_json::from_value::<Run>(m["run"].clone()).ok())
+    {
+        return Ok(Report {
+            remembered: true,
+            ..run.report(&tests)
+        });
     }
-    let report = run_tests(course, name)?;
-    // A file saved while the tests ran makes this result old already: keep it only if
+    let run = run_tests(course, name)?;
+    // A file saved while the tests ran makes this run old already: keep it only if
     // nothing changed.
     if fingerprint(course, name)? == key {
-        memory.insert(name.to_owned(), report.to_json(&key));
-        save_memory(course, "states.json", &memory)?;
+        memory.insert(name.to_owned(), json!({"key": key, "run": run}));
+        save_memory(course, "runs.json", &memory)?;
     }
-    Ok(report)
+    Ok(run.report(&tests))
+}
+
+/// What cargo printed for one exercise.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Run {
+    /// The build failed; its output.
+    NotBuilt(String),
+    /// The tests did not finish within [`TEST_LIMIT`].
+    TimedOut,
+    /// The tests ran; their output.
+    Ran(String),
+}
+
+impl Run {
+    fn report(&self, tests: &Path) -> Report {
+        let stopped = |first: String, state| Report {
+            state,
+            passed: 0,
+            total: 0,
+            first: Some((String::new(), first)),
+            remembered: false,
+        };
+        match self {
+            Run::NotBuilt(output) => {
+                stopped(first_error(output).unwrap_or_default(), State::Broken)
+            }
+            Run::TimedOut => stopped(
+                format!(
+                    "the tests did not finish within {} s and were stopped: something \
+                     waits forever (a lock never released, a thread never joined, a read \
+                     that nothing answers?)",
+                    TEST_LIMIT.as_secs()
+                ),
+                State::NotYet,
+            ),
+            Run::Ran(output) => read_results(output, tests),
+        }
+    }
 }
 
 fn cargo(course: &Course, args: &[&str]) -> Command {
@@ -307,45 +317,23 @@ fn cargo(course: &Course, args: &[&str]) -> Command {
     command
 }
 
-fn run_tests(course: &Course, name: &str) -> Result<Report> {
+fn run_tests(course: &Course, name: &str) -> Result<Run> {
     // Build first, with no time limit that a slow first build could hit; then run the
     // tests with one.
     let build = cargo(course, &["test", "--package", name, "--no-run"]);
     let (status, output) = testkit::run_within(build, BUILD_LIMIT)
         .map_err(|why| anyhow::anyhow!("building exercise {name} {why}"))?;
     if !status.success() {
-        let Some(error) = first_error(&output) else {
+        if first_error(&output).is_none() {
             bail!("cargo could not build exercise {name}:\n{output}");
-        };
-        return Ok(Report {
-            state: State::Broken,
-            passed: 0,
-            total: 0,
-            first: Some((String::new(), error)),
-            remembered: false,
-        });
+        }
+        return Ok(Run::NotBuilt(output));
     }
     let run = cargo(course, &["test", "--package", name, "--no-fail-fast"]);
-    let output = match testkit::run_within(run, TEST_LIMIT) {
-        Ok((_, output)) => output,
-        Err(_) => {
-            let why = format!(
-                "the tests did not finish within {} s and were stopped: something waits \
-                 forever (a lock never released, a thread never joined, a read that \
-                 nothing answers?)",
-                TEST_LIMIT.as_secs()
-            );
-            return Ok(Report {
-                state: State::NotYet,
-                passed: 0,
-                total: 0,
-                first: Some((String::new(), why)),
-                remembered: false,
-            });
-        }
-    };
-    let tests = course.root.join("exercises").join(name).join("tests");
-    Ok(read_results(&output, &tests))
+    Ok(match testkit::run_within(run, TEST_LIMIT) {
+        Ok((_, output)) => Run::Ran(output),
+        Err(_) => Run::TimedOut,
+    })
 }
 
 /// The compiler's first error in cargo's output: from its `error` line to the blank line
@@ -388,7 +376,9 @@ pub fn read_results(output: &str, tests: &Path) -> Report {
         }
         if let Some(test) = section {
             current = Some((test.to_owned(), String::new()));
-        } else if let Some((_, text)) = &mut current {
+        } else if let Some((_, text)) = &mut current
+            && !line.starts_with("note: run with `RUST_BACKTRACE=1`")
+        {
             text.push_str(line);
             text.push('\n');
         }
@@ -721,7 +711,7 @@ pub fn watch(
             lang_line(
                 course.lang,
                 "Running the tests of",
-                "테스트를 돌립니다:",
+                "테스트를 돌립니다...",
                 name
             )
         )?;
@@ -729,10 +719,6 @@ pub fn watch(
         let report = check(course, name)?;
         writeln!(out, "\n{}", explain(course, &exercise, &report)?)?;
         out.flush()?;
-        round += 1;
-        if rounds.is_some_and(|rounds| round >= rounds) {
-            return Ok(());
-        }
         writeln!(
             out,
             "{}",
@@ -748,6 +734,10 @@ pub fn watch(
             }
         )?;
         out.flush()?;
+        round += 1;
+        if rounds.is_some_and(|rounds| round >= rounds) {
+            return Ok(());
+        }
         // Wait for a change to code, then until the editor has finished writing.
         loop {
             let event = rx.recv().context("the file watcher stopped")?;

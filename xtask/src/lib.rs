@@ -127,6 +127,82 @@ pub fn build(root: &Path, dest: &Path, site_url: Option<&str>) -> Result<()> {
     check_links(dest, &site_path)
 }
 
+/// `cargo xtask serve`: builds the book from `root` into `dest`, serves it on `listener`,
+/// and rebuilds when a file under `src/`, `theme/` or `listings/` (or `book.toml`)
+/// changes. The open pages reload by themselves after a build, and show the error of a
+/// build that failed (site::serve_with). `say` gets what to tell the person at the
+/// terminal, `url` is where the book is served. Runs until the process ends.
+pub fn serve(
+    root: &Path,
+    dest: &Path,
+    listener: std::net::TcpListener,
+    say: impl Fn(String) + Send + 'static,
+    url: &str,
+) -> Result<()> {
+    use notify::{RecursiveMode, Watcher};
+    use std::time::Duration;
+    build_beside(root, dest)?;
+    let builds = Arc::new(site::Builds::default());
+    builds.finished(&Ok(()));
+    say(format!(
+        "serving the book on {url} (Ctrl-C to stop); open pages reload after each rebuild"
+    ));
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(tx)?;
+    for path in ["src", "theme", "listings", "book.toml"] {
+        let path = root.join(path);
+        if path.exists() {
+            watcher.watch(&path, RecursiveMode::Recursive)?;
+        }
+    }
+    let (root, dest_for_builds, for_builds) =
+        (root.to_path_buf(), dest.to_path_buf(), builds.clone());
+    std::thread::spawn(move || {
+        // The watcher lives as long as this thread.
+        let _watcher = watcher;
+        let is_source = |event: &notify::Result<notify::Event>| {
+            let Ok(event) = event else { return false };
+            !event.kind.is_access()
+                && event.paths.iter().all(|path| {
+                    let inside = path.strip_prefix(&root).unwrap_or(path);
+                    !inside.components().any(|c| c.as_os_str() == "target")
+                })
+        };
+        while let Ok(event) = rx.recv() {
+            if !is_source(&event) {
+                continue;
+            }
+            // Editors write a file in several steps: wait until the changes settle.
+            while rx.recv_timeout(Duration::from_millis(300)).is_ok() {}
+            let result = build_beside(&root, &dest_for_builds);
+            match &result {
+                Ok(()) => say("rebuilt; open pages reload".into()),
+                Err(e) => say(format!(
+                    "build failed (the open pages show why, over the last good build): {e:#}"
+                )),
+            }
+            for_builds.finished(&result);
+        }
+    });
+    site::serve_with(&listener, dest, Some(builds));
+    Ok(())
+}
+
+/// Builds into a folder beside `dest` and puts it in `dest`'s place only if the build
+/// succeeded: a failed build leaves the last good one served, whole.
+fn build_beside(root: &Path, dest: &Path) -> Result<()> {
+    let mut next = dest.as_os_str().to_owned();
+    next.push(".next");
+    let next = PathBuf::from(next);
+    let _ = fs::remove_dir_all(&next);
+    build(root, &next, None)?;
+    if dest.exists() {
+        fs::remove_dir_all(dest).with_context(|| format!("cannot replace {}", dest.display()))?;
+    }
+    fs::rename(&next, dest).with_context(|| format!("cannot move the build to {}", dest.display()))
+}
+
 /// mdBook titles every 404 page "Page not found", whatever its language, and the page's
 /// `<base>` (it is served for any missing path) turns its heading's `#id` links into links
 /// to the edition's front page. Gives it its own heading as title and links that stay.

@@ -2,11 +2,8 @@
 //! to install beyond cargo.
 
 use anyhow::{Context, Result, bail};
-use notify::{RecursiveMode, Watcher};
 use std::path::Path;
 use std::process::Command;
-use std::sync::mpsc;
-use std::time::Duration;
 use xtask::course::{self, Course, Lang};
 
 mod bench;
@@ -85,46 +82,21 @@ fn run() -> Result<()> {
     }
 }
 
-/// Serves `book/` on loopback and rebuilds whenever a source file changes.
+/// Serves `book/` on loopback, rebuilds whenever a source file changes, and reloads the
+/// open pages (xtask::serve).
 fn serve(root: &Path, port: u16) -> Result<()> {
-    let dest = root.join("book");
-    xtask::build(root, &dest, None)?;
     let addr = format!("127.0.0.1:{port}");
     let listener = std::net::TcpListener::bind(&addr)
         .with_context(|| format!("cannot listen on {addr}; pass another port with --port"))?;
-    println!("serving the book on http://{addr}/ (Ctrl-C to stop)");
-
-    let (tx, rx) = mpsc::channel();
-    let mut watcher = notify::recommended_watcher(tx)?;
-    for path in ["src", "theme", "listings", "book.toml"] {
-        watcher.watch(&root.join(path), RecursiveMode::Recursive)?;
-    }
-    let root_for_builds = root.to_path_buf();
-    let dest_for_builds = dest.clone();
-    std::thread::spawn(move || {
-        let is_source = |event: &notify::Result<notify::Event>| {
-            let Ok(event) = event else { return false };
-            !event.kind.is_access()
-                && event
-                    .paths
-                    .iter()
-                    .all(|p| !p.components().any(|c| c.as_os_str() == "target"))
-        };
-        while let Ok(event) = rx.recv() {
-            if !is_source(&event) {
-                continue;
-            }
-            // Editors write a file in several steps: wait until the changes settle.
-            while rx.recv_timeout(Duration::from_millis(300)).is_ok() {}
-            match xtask::build(&root_for_builds, &dest_for_builds, None) {
-                Ok(()) => println!("rebuilt; reload the page"),
-                Err(e) => eprintln!("build failed: {e:#}"),
-            }
-        }
-    });
-
-    xtask::site::serve(&listener, &dest);
-    Ok(())
+    // With --port 0 the system picks the port: say which.
+    let url = format!("http://{}/", listener.local_addr()?);
+    xtask::serve(
+        root,
+        &root.join("book"),
+        listener,
+        |line| println!("{line}"),
+        &url,
+    )
 }
 
 /// Reruns the programs whose output the book shows and rewrites the files beside them.

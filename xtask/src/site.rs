@@ -9,23 +9,95 @@ use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// Answers every connection to `listener` with a file under `dest`, each on its own
 /// thread, one request per connection. A path with no file gets its edition's `404.html`
 /// (`/ko/...` the Korean one) with the status 404, as a static host serves it.
 pub fn serve(listener: &TcpListener, dest: &Path) {
+    serve_with(listener, dest, None);
+}
+
+/// [`serve`], and with `builds`, live reload for `cargo xtask serve`: every page gets a
+/// small script that asks `/__builds` once a second how the latest build went, reloads
+/// when a newer one has finished, and shows the error of one that failed.
+pub fn serve_with(listener: &TcpListener, dest: &Path, builds: Option<Arc<Builds>>) {
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
         let dest = dest.to_path_buf();
+        let builds = builds.clone();
         std::thread::spawn(move || {
             // A client that goes away mid-request costs it nothing but its own answer.
-            let _ = answer(stream, &dest);
+            let _ = answer(stream, &dest, builds.as_deref());
         });
     }
 }
 
-fn answer(mut stream: TcpStream, dest: &Path) -> io::Result<()> {
+/// How the builds of `cargo xtask serve` went: how many succeeded, and the error of the
+/// latest if it failed (the pages on disk are then still those of the last good build).
+#[derive(Default)]
+pub struct Builds(Mutex<(u64, Option<String>)>);
+
+impl Builds {
+    /// Records a finished build.
+    pub fn finished(&self, result: &anyhow::Result<()>) {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match result {
+            Ok(()) => *state = (state.0 + 1, None),
+            Err(e) => state.1 = Some(format!("{e:#}")),
+        }
+    }
+
+    fn json(&self) -> String {
+        let state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        serde_json::json!({"good": state.0, "error": state.1}).to_string()
+    }
+
+    fn good(&self) -> u64 {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).0
+    }
+}
+
+/// The script `cargo xtask serve` adds to every page; `GOOD` is the build it comes from.
+const RELOAD_SCRIPT: &str = r#"<script>
+// Added by `cargo xtask serve`, not part of the book: reload when a newer build is ready,
+// and show the error of a build that failed.
+(function () {
+  var page = GOOD;
+  function show(error) {
+    var box = document.getElementById("xtask-build-error");
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "xtask-build-error";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;z-index:1000;top:0;left:0;right:0;" +
+        "max-height:60vh;overflow:auto;margin:0;padding:1em;white-space:pre-wrap;" +
+        "background:#fff0f0;color:#8b0000;border-bottom:3px solid #8b0000;font-size:14px";
+      document.body.appendChild(box);
+    }
+    var korean = document.documentElement.lang === "ko";
+    box.textContent = (korean
+      ? "책을 다시 만들지 못했습니다. 아래 페이지는 마지막으로 성공한 빌드입니다.\n\n"
+      : "The book did not build; the page below is from the last build that did.\n\n") + error;
+  }
+  function ask() {
+    fetch("/__builds", { cache: "no-store" })
+      .then(function (answer) { return answer.json(); })
+      .then(function (builds) {
+        if (builds.good !== page) { location.reload(); return; }
+        var box = document.getElementById("xtask-build-error");
+        if (builds.error) { show(builds.error); } else if (box) { box.remove(); }
+        setTimeout(ask, 1000);
+      })
+      .catch(function () { setTimeout(ask, 1000); });
+  }
+  setTimeout(ask, 1000);
+})();
+</script>
+"#;
+
+fn answer(mut stream: TcpStream, dest: &Path, builds: Option<&Builds>) -> io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     // The request line, then headers up to the empty line; 64 KiB at most.
     let mut request = BufReader::new((&stream).take(64 * 1024));
@@ -38,11 +110,23 @@ fn answer(mut stream: TcpStream, dest: &Path) -> io::Result<()> {
     let mut words = first.split_whitespace();
     let (method, url) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
 
+    if let Some(builds) = builds.filter(|_| url.split('?').next() == Some("/__builds")) {
+        let json = builds.json();
+        return write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{json}",
+            json.len()
+        );
+    }
     let (status, file) = match file_for(dest, url) {
         Some(file) => ("200 OK", file),
         None => ("404 Not Found", not_found_page(dest, url)),
     };
-    let body = match method {
+    // The build number is read before the file: a build finishing in between makes the
+    // page reload once more, never miss a newer build.
+    let good = builds.map(Builds::good);
+    let mut body = match method {
         "GET" | "HEAD" => fs::read(&file).unwrap_or_else(|_| b"404 not found".to_vec()),
         _ => {
             return write!(
@@ -51,6 +135,12 @@ fn answer(mut stream: TcpStream, dest: &Path) -> io::Result<()> {
             );
         }
     };
+    if let Some(good) = good.filter(|_| content_type(&file).starts_with("text/html")) {
+        let script = RELOAD_SCRIPT.replace("GOOD", &good.to_string());
+        let html = String::from_utf8_lossy(&body);
+        let at = html.rfind("</body>").unwrap_or(html.len());
+        body = format!("{}{script}{}", &html[..at], &html[at..]).into_bytes();
+    }
     write!(
         stream,
         "HTTP/1.1 {status}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

@@ -64,7 +64,8 @@ fn the_workers_run_jobs_at_the_same_time() {
     // queued after a long one finishes first: job 3 (0 ms) before job 2 (20 ms).
     let (ok, stdout, stderr) = thread_pool(&["--workers", "3", "--jobs", "30"]);
     assert!(ok, "{stderr}");
-    let jobs: Vec<u64> = jobs_done(&stdout).into_iter().map(|(job, _)| job).collect();
+    let jobs: Vec<u64> =
+        jobs_done(&stdout).into_iter().map(|(job, _)| job).collect();
     assert!(
         jobs.len() == 30 && jobs.windows(2).any(|pair| pair[0] > pair[1]),
         "with 3 workers, all 30 jobs finished one after another in the order they were \
