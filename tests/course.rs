@@ -70,31 +70,27 @@ fn course_in(copy: &Path, lang: Lang) -> Course {
         target: copy.join("target"),
         memory: copy.join("target").join("course-test"),
         lang,
+        test_limit: course::TEST_LIMIT,
     }
 }
 
-fn solve(copy: &Path, name: &str) {
-    let solution = Path::new(ROOT)
-        .join("solutions")
-        .join(name)
-        .join("src/main.rs");
-    let code = fs::read(solution).expect("the solution");
+/// Gives the copy's exercise `name` the `src/main.rs` of the real `solutions/NAME` (the
+/// learner solved it) or of the real `exercises/NAME` (as shipped).
+fn main_rs_from(folder: &str, copy: &Path, name: &str) {
+    let real = Path::new(ROOT).join(folder).join(name).join("src/main.rs");
+    let code = fs::read(&real).unwrap_or_else(|e| panic!("{}: {e}", real.display()));
     put(
         &copy.join("exercises").join(name).join("src/main.rs"),
         &code,
     );
 }
 
+fn solve(copy: &Path, name: &str) {
+    main_rs_from("solutions", copy, name);
+}
+
 fn unsolve(copy: &Path, name: &str) {
-    let starter = Path::new(ROOT)
-        .join("exercises")
-        .join(name)
-        .join("src/main.rs");
-    let code = fs::read(starter).expect("the starter");
-    put(
-        &copy.join("exercises").join(name).join("src/main.rs"),
-        &code,
-    );
+    main_rs_from("exercises", copy, name);
 }
 
 #[test]
@@ -199,8 +195,45 @@ fn states_progress_memory_hints_and_watch_on_a_copy_of_the_course() {
         "{text}"
     );
 
+    a_test_that_never_ends_is_stopped(&copy);
     hints_one_at_a_time(&course);
     watch_reacts_to_a_change(&copy);
+}
+
+/// A learner's code that never returns (here: atomic-stats' `snapshot`, which its tests
+/// call in the test process) makes the tests hang; the runner stops them at its limit
+/// and says so, and the exercise is not solved.
+fn a_test_that_never_ends_is_stopped(copy: &Path) {
+    let lib = copy.join("exercises/atomic-stats/src/lib.rs");
+    let shipped = fs::read_to_string(Path::new(ROOT).join("exercises/atomic-stats/src/lib.rs"))
+        .expect("the starter");
+    let stuck = shipped.replace(
+        "todo!(\"read the totals\")",
+        "loop {\n            std::thread::park();\n        }",
+    );
+    assert_ne!(
+        stuck, shipped,
+        "the starter's snapshot has changed; change this test"
+    );
+    put(&lib, stuck.as_bytes());
+    let course = Course {
+        test_limit: Duration::from_secs(10),
+        ..course_in(copy, Lang::En)
+    };
+    let started = Instant::now();
+    let report = course::check(&course, "atomic-stats").expect("the runner runs");
+    put(&lib, shipped.as_bytes());
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(report.state, State::NotYet, "{report:?}");
+    let (_, why) = report.first.expect("why");
+    assert!(
+        why.starts_with("the tests did not finish within 10 s and were stopped"),
+        "{why}"
+    );
 }
 
 /// `hint NAME` gives one more hint each time, then keeps to the last one.

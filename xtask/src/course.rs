@@ -20,7 +20,7 @@ use std::time::Duration;
 
 /// How long one exercise's tests may run once built. A learner's deadlock must not hang
 /// the runner: after this the tests are stopped and the exercise is "not yet".
-const TEST_LIMIT: Duration = Duration::from_secs(120);
+pub const TEST_LIMIT: Duration = Duration::from_secs(120);
 /// How long building one exercise may take (the first build compiles its dependencies).
 const BUILD_LIMIT: Duration = Duration::from_secs(30 * 60);
 
@@ -92,6 +92,8 @@ pub struct Course {
     pub target: PathBuf,
     pub memory: PathBuf,
     pub lang: Lang,
+    /// How long one exercise's tests may run once built (see [`TEST_LIMIT`]).
+    pub test_limit: Duration,
 }
 
 impl Course {
@@ -107,6 +109,7 @@ impl Course {
             memory: target.join("course"),
             target,
             lang,
+            test_limit: TEST_LIMIT,
         }
     }
 
@@ -271,8 +274,8 @@ pub fn check(course: &Course, name: &str) -> Result<Report> {
 enum Run {
     /// The build failed; its output.
     NotBuilt(String),
-    /// The tests did not finish within [`TEST_LIMIT`].
-    TimedOut,
+    /// The tests did not finish within this many seconds.
+    TimedOut(u64),
     /// The tests ran; their output.
     Ran(String),
 }
@@ -290,12 +293,11 @@ impl Run {
             Run::NotBuilt(output) => {
                 stopped(first_error(output).unwrap_or_default(), State::Broken)
             }
-            Run::TimedOut => stopped(
+            Run::TimedOut(limit) => stopped(
                 format!(
-                    "the tests did not finish within {} s and were stopped: something \
-                     waits forever (a lock never released, a thread never joined, a read \
-                     that nothing answers?)",
-                    TEST_LIMIT.as_secs()
+                    "the tests did not finish within {limit} s and were stopped: \
+                     something waits forever (a lock never released, a thread never \
+                     joined, a read that nothing answers?)"
                 ),
                 State::NotYet,
             ),
@@ -330,9 +332,9 @@ fn run_tests(course: &Course, name: &str) -> Result<Run> {
         return Ok(Run::NotBuilt(output));
     }
     let run = cargo(course, &["test", "--package", name, "--no-fail-fast"]);
-    Ok(match testkit::run_within(run, TEST_LIMIT) {
+    Ok(match testkit::run_within(run, course.test_limit) {
         Ok((_, output)) => Run::Ran(output),
-        Err(_) => Run::TimedOut,
+        Err(_) => Run::TimedOut(course.test_limit.as_secs()),
     })
 }
 
