@@ -161,6 +161,20 @@ fn states_progress_memory_hints_and_watch_on_a_copy_of_the_course() {
     );
     assert!(text.contains("cargo xtask hint bank"), "{text}");
 
+    // After the last exercise, the next one comes from the start, past word-count, which
+    // the runner remembers solved.
+    let all = course.exercises().expect("the table");
+    let last = all.last().expect("exercises");
+    let solved_last = course::Report {
+        state: State::Solved,
+        passed: 6,
+        total: 6,
+        first: None,
+        remembered: false,
+    };
+    let text = course::explain(&course, last, &solved_last).expect("explained");
+    assert!(text.contains("Next: bank: "), "{text}");
+
     // The second time nothing is run again; after a change, only what changed.
     let rows = course::status(&course, &mut Vec::new()).expect("the runner runs");
     assert!(rows.iter().flat_map(|(_, r)| r).all(|r| r.remembered));

@@ -261,12 +261,26 @@ pub fn check(course: &Course, name: &str) -> Result<Report> {
     }
     let run = run_tests(course, name)?;
     // A file saved while the tests ran makes this run old already: keep it only if
-    // nothing changed.
-    if fingerprint(course, name)? == key {
+    // nothing changed. A run stopped at the time limit is not kept either: a busy
+    // machine may have caused it.
+    if fingerprint(course, name)? == key && !matches!(run, Run::TimedOut(_)) {
         memory.insert(name.to_owned(), json!({"key": key, "run": run}));
         save_memory(course, "runs.json", &memory)?;
     }
     Ok(run.report(&tests))
+}
+
+/// Whether the runner remembers exercise `name` solved, with its files as they are now.
+fn known_solved(course: &Course, name: &str) -> bool {
+    let (Ok(key), memory) = (fingerprint(course, name), load_memory(course, "runs.json")) else {
+        return false;
+    };
+    let tests = course.root.join("exercises").join(name).join("tests");
+    memory
+        .get(name)
+        .filter(|m| m["key"] == key.as_str())
+        .and_then(|m| serde_json::from_value::<Run>(m["run"].clone()).ok())
+        .is_some_and(|run| run.report(&tests).state == State::Solved)
 }
 
 /// What cargo printed for one exercise.
@@ -556,8 +570,8 @@ fn next_steps(course: &Course, exercise: &Exercise) -> String {
         (
             lang.say("read it", "읽기"),
             format!(
-                "src/{code}/{file}, or http://127.0.0.1:3000/{code}/{html}#{anchor} \
-                 {}",
+                "src/{code}/{file}{} http://127.0.0.1:3000/{code}/{html}#{anchor} {}",
+                lang.say(", or", " 또는"),
                 lang.say("with cargo xtask serve", "(cargo xtask serve 실행 중)"),
                 code = lang.code()
             ),
@@ -633,22 +647,24 @@ pub fn explain(course: &Course, exercise: &Exercise, report: &Report) -> Result<
                     report.total
                 )?,
             }
+            // The next exercise after this one (and then from the start) not known to
+            // be solved: known from the runner's memory, without running anything.
             let all = course.exercises()?;
-            let later = all
+            let at = all.iter().position(|e| e.name == *name).unwrap_or(0);
+            let later = all[at + 1..]
                 .iter()
-                .skip_while(|e| e.name != *name)
-                .skip(1)
-                .find(|e| e.tested);
+                .chain(&all[..at])
+                .find(|e| e.tested && !known_solved(course, &e.name));
             match later {
                 Some(next) => write!(text, "\n{}", next_steps(course, next))?,
                 None => writeln!(
                     text,
                     "\n{}",
                     lang.say(
-                        "That was the last exercise. `cargo xtask exercises` shows the \
-                         ones left.",
-                        "마지막 연습 문제였습니다. 남은 것은 `cargo xtask exercises`로 \
-                         확인하세요."
+                        "Every exercise with tests is solved. Compare yours with the \
+                         solutions (solutions.md in the book).",
+                        "테스트가 있는 연습 문제를 모두 풀었습니다. 책의 해답(solutions.md)과 \
+                         견주어 보세요."
                     )
                 )?,
             }

@@ -55,20 +55,34 @@ fn run() -> Result<()> {
             let port = option("--port").unwrap_or_else(|| "3000".into());
             serve(&root, port.parse().context("--port takes a number")?)
         }
-        Some("exercises") => {
-            let course = Course::new(&root, Lang::choose(option("--lang").as_deref())?);
-            let mut out = std::io::stdout();
-            match option("--watch") {
-                Some(name) => course::watch(&course, &name, None, &mut out),
-                None => course::status(&course, &mut out).map(drop),
+        Some(command @ ("exercises" | "hint")) => {
+            // Options anywhere after the command: `--lang ko`, and `--watch NAME`.
+            let mut lang = None;
+            let mut watch = None;
+            let mut names = Vec::new();
+            let mut rest = args[1..].iter();
+            while let Some(arg) = rest.next() {
+                match arg.as_str() {
+                    "--lang" => lang = Some(rest.next().context("--lang takes ko or en")?),
+                    "--watch" if command == "exercises" => {
+                        let name = rest.next().filter(|n| !n.starts_with("--"));
+                        watch = Some(name.context("--watch takes an exercise's name")?);
+                    }
+                    _ if arg.starts_with("--") => bail!("{USAGE}"),
+                    _ => names.push(arg),
+                }
             }
-        }
-        Some("hint") => {
-            let name = args.get(1).filter(|a| !a.starts_with("--"));
-            let name = name.context("usage: cargo xtask hint NAME")?;
-            let course = Course::new(&root, Lang::choose(option("--lang").as_deref())?);
-            println!("{}", course::hint(&course, name)?);
-            Ok(())
+            let course = Course::new(&root, Lang::choose(lang.map(String::as_str))?);
+            let mut out = std::io::stdout();
+            match (command, watch, names.as_slice()) {
+                ("exercises", Some(name), []) => course::watch(&course, name, None, &mut out),
+                ("exercises", None, []) => course::status(&course, &mut out).map(drop),
+                ("hint", None, [name]) => {
+                    println!("{}", course::hint(&course, name)?);
+                    Ok(())
+                }
+                _ => bail!("{USAGE}"),
+            }
         }
         Some("outputs") => outputs(&root),
         Some("bench") => match args.get(1).map(String::as_str) {
