@@ -1024,7 +1024,7 @@ fn xtask_serve_reloads_the_open_page_and_shows_a_failed_build() {
         let say = move |line: String| {
             let _ = said.send(line);
         };
-        xtask::serve(&served, &served.join("book"), listener, say, "")
+        xtask::serve(&served, &served.join("book"), listener, say)
     });
     lines
         .recv_timeout(std::time::Duration::from_secs(60))

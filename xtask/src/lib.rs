@@ -131,16 +131,17 @@ pub fn build(root: &Path, dest: &Path, site_url: Option<&str>) -> Result<()> {
 /// and rebuilds when a file under `src/`, `theme/` or `listings/` (or `book.toml`)
 /// changes. The open pages reload by themselves after a build, and show the error of a
 /// build that failed (site::serve_with). `say` gets what to tell the person at the
-/// terminal, `url` is where the book is served. Runs until the process ends.
+/// terminal, first the address, with the port the system chose if the listener was bound
+/// to port 0. Runs until the process ends.
 pub fn serve(
     root: &Path,
     dest: &Path,
     listener: std::net::TcpListener,
     say: impl Fn(String) + Send + 'static,
-    url: &str,
 ) -> Result<()> {
     use notify::{RecursiveMode, Watcher};
     use std::time::Duration;
+    let url = format!("http://{}/", listener.local_addr()?);
     build_beside(root, dest)?;
     let builds = Arc::new(site::Builds::default());
     builds.finished(&Ok(()));

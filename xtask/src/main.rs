@@ -102,15 +102,10 @@ fn serve(root: &Path, port: u16) -> Result<()> {
     let addr = format!("127.0.0.1:{port}");
     let listener = std::net::TcpListener::bind(&addr)
         .with_context(|| format!("cannot listen on {addr}; pass another port with --port"))?;
-    // With --port 0 the system picks the port: say which.
-    let url = format!("http://{}/", listener.local_addr()?);
-    xtask::serve(
-        root,
-        &root.join("book"),
-        listener,
-        |line| println!("{line}"),
-        &url,
-    )
+    // With --port 0 the system picks the port; serve says which.
+    xtask::serve(root, &root.join("book"), listener, |line| {
+        println!("{line}")
+    })
 }
 
 /// Reruns the programs whose output the book shows and rewrites the files beside them.
