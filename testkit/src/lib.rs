@@ -722,6 +722,20 @@ pub fn free_port_without_reuse() -> u16 {
     bound.as_socket().expect("an IP address").port()
 }
 
+/// An address on 127.0.0.1 where connecting is refused, for the tests of "no server
+/// there". The returned socket is bound to it and does not listen: while it lives, no
+/// other socket can take the port. (A port found free and closed again can be taken by a
+/// server of a test running alongside, and then the connection succeeds.)
+pub fn refused_address() -> (socket2::Socket, std::net::SocketAddr) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+    let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    socket.bind(&any.into()).expect("a free port");
+    let bound = socket.local_addr().expect("an address");
+    let addr = bound.as_socket().expect("an IP address");
+    (socket, addr)
+}
+
 /// Whether a connection whose local port is `port` is in TIME_WAIT, from Linux's
 /// `/proc/net/tcp` (the local address is `HEXIP:HEXPORT`; state 06 is TIME_WAIT).
 pub fn in_time_wait(port: u16) -> bool {

@@ -146,10 +146,9 @@ fn a_server_that_stops_early_is_caught() {
 
 #[test]
 fn no_server_gives_a_clear_error() {
-    let addr = {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-        listener.local_addr().expect("an address").to_string()
-    }; // closed again: nobody listens there now
+    // Bound, not listening: connecting is refused as long as `_bound` lives.
+    let (_bound, addr) = testkit::refused_address();
+    let addr = addr.to_string();
     let outcome = send_file(b"hello", &addr);
     assert!(!outcome.success);
     assert!(

@@ -63,29 +63,16 @@ fn a_mebibyte_of_binary_input_comes_back_exactly() {
 
 #[test]
 fn connection_refused_is_one_clear_line() {
-    // A port that was free a moment ago: nothing listens there now, unless a server of
-    // a test running alongside got the same port since. Then the client connects and
-    // succeeds, and another port is tried.
-    for _ in 0..5 {
-        let addr = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        let finished = testkit::run(client(), &["--addr", &addr.to_string()], b"");
-        if finished.status.success() {
-            continue;
-        }
-        assert_eq!(
-            finished.stderr,
-            format!(
-                "error: cannot connect to {addr}: connection refused; is the server running?\n"
-            )
-        );
-        return;
-    }
-    panic!(
-        "five free ports in a row were taken by other tests before the client ran"
+    // Bound, not listening: connecting is refused as long as `_bound` lives.
+    let (_bound, addr) = testkit::refused_address();
+    let finished = testkit::run(client(), &["--addr", &addr.to_string()], b"");
+    assert_eq!(
+        finished.stderr,
+        format!(
+            "error: cannot connect to {addr}: connection refused; is the server running?\n"
+        )
     );
+    assert!(!finished.status.success());
 }
 
 #[test]

@@ -64,10 +64,9 @@ fn its_one_read_prints_only_what_has_arrived() {
 
 #[test]
 fn fails_with_a_non_zero_exit_status_when_nothing_listens() {
-    let addr = {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-        listener.local_addr().expect("an address").to_string()
-    }; // the listener is closed here: nothing listens at addr now
+    // Bound, not listening: connecting is refused as long as `_bound` lives.
+    let (_bound, addr) = testkit::refused_address();
+    let addr = addr.to_string();
     let finished = testkit::run(program(), &[&addr], b"");
     assert!(!finished.status.success(), "{finished:?}");
     assert!(finished.stdout.is_empty(), "{finished:?}");
