@@ -3,6 +3,7 @@
 //! `cargo run -p publish-once-solution` runs it; `tests/loom.rs` checks it under every
 //! interleaving loom tries, and `cargo test -p publish-once-solution` runs that check.
 
+#[path = "../../../exercises/publish-once/src/sync.rs"]
 mod sync;
 
 use sync::{Arc, AtomicBool, Ordering, UnsafeCell};
