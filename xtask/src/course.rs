@@ -250,10 +250,7 @@ fn save_memory(course: &Course, file: &str, memory: &BTreeMap<String, Value>) ->
 pub fn check(course: &Course, name: &str) -> Result<Report> {
     let key = fingerprint(course, name)?;
     let tests = course.root.join("exercises").join(name).join("tests");
-    let mut memory = load_memory(course, "runs.json");
-    let remembered = memory.get(name).filter(|m| m["key"] == key.as_str());
-    if let Some(run) = remembered.and_then(|m| serde_json::from_value::<Run>(m["run"].clone()).ok())
-    {
+    if let Some(run) = remembered(course, name, &key) {
         return Ok(Report {
             remembered: true,
             ..run.report(&tests)
@@ -264,22 +261,26 @@ pub fn check(course: &Course, name: &str) -> Result<Report> {
     // nothing changed. A run stopped at the time limit is not kept either: a busy
     // machine may have caused it.
     if fingerprint(course, name)? == key && !matches!(run, Run::TimedOut(_)) {
+        let mut memory = load_memory(course, "runs.json");
         memory.insert(name.to_owned(), json!({"key": key, "run": run}));
         save_memory(course, "runs.json", &memory)?;
     }
     Ok(run.report(&tests))
 }
 
+/// The run the runner remembers for exercise `name` with the files fingerprinted `key`.
+fn remembered(course: &Course, name: &str, key: &str) -> Option<Run> {
+    let memory = load_memory(course, "runs.json");
+    let entry = memory.get(name).filter(|m| m["key"] == key)?;
+    serde_json::from_value(entry["run"].clone()).ok()
+}
+
 /// Whether the runner remembers exercise `name` solved, with its files as they are now.
 fn known_solved(course: &Course, name: &str) -> bool {
-    let (Ok(key), memory) = (fingerprint(course, name), load_memory(course, "runs.json")) else {
-        return false;
-    };
     let tests = course.root.join("exercises").join(name).join("tests");
-    memory
-        .get(name)
-        .filter(|m| m["key"] == key.as_str())
-        .and_then(|m| serde_json::from_value::<Run>(m["run"].clone()).ok())
+    fingerprint(course, name)
+        .ok()
+        .and_then(|key| remembered(course, name, &key))
         .is_some_and(|run| run.report(&tests).state == State::Solved)
 }
 
